@@ -1,0 +1,133 @@
+"""Use case: read a repository of manifests (working tree or Git ref) and report every problem at once."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+from reconciler.config import CONFIG_FILE, RepoConfig, config_from_data
+from reconciler.manifests.source import ManifestSource, SourceFile
+from reconciler.manifests.yaml_loader import LoadedDocument, load_documents
+from reconciler.model import (
+    VIRTUAL_ACCOUNT,
+    DesiredAccount,
+    Position,
+    Problem,
+    SkippedDocument,
+    ValidationReport,
+)
+from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, packaged_schema
+from reconciler.schema.semantics import check_accounts
+from reconciler.schema.validate import SchemaValidator
+
+
+@dataclass(frozen=True)
+class LoadedRepository:
+    """The desired state read from one source, with the config that scoped it."""
+
+    config: RepoConfig
+    report: ValidationReport
+    description: str
+    revision: str | None
+
+
+@cache
+def _validator(name: str) -> SchemaValidator:
+    return SchemaValidator(packaged_schema(name))
+
+
+def load_repository(source: ManifestSource, today: date) -> LoadedRepository:
+    config_data, problems = _read_config(source)
+    if problems:
+        report = ValidationReport(files=1, accounts=(), skipped=(), problems=tuple(problems))
+        return LoadedRepository(RepoConfig(), report, source.description, source.revision)
+    config = config_from_data(config_data, _lazy_repository_id(source, config_data))
+    accounts: list[DesiredAccount] = []
+    skipped: list[SkippedDocument] = []
+    files = 0
+    for file in source.files(config.paths):
+        files += 1
+        problems.extend(_read_file(file, accounts, skipped))
+    problems.extend(check_accounts(accounts, today))
+    report = ValidationReport(
+        files=files,
+        accounts=tuple(accounts),
+        skipped=tuple(skipped),
+        problems=tuple(sorted(problems)),
+    )
+    return LoadedRepository(config, report, source.description, source.revision)
+
+
+def _lazy_repository_id(source: ManifestSource, config_data: dict[str, Any] | None) -> str:
+    """Only derive the repository id (a Git call) when the config does not name the owner itself."""
+    ownership = (config_data or {}).get("ownership", {})
+    return "" if "tag_value" in ownership else source.repository_id
+
+
+def _read_config(source: ManifestSource) -> tuple[dict[str, Any] | None, list[Problem]]:
+    file = source.read_config(CONFIG_FILE)
+    if file is None:
+        return None, []
+    documents, problems = _parse(file)
+    if problems:
+        return None, problems
+    values = [d for d in documents if d.value is not None]
+    if len(values) != 1 or not isinstance(values[0].value, dict):
+        where = values[1].start if len(values) > 1 else Position(file.path, 1, 1)
+        return None, [Problem(where, f"{CONFIG_FILE} must hold exactly one mapping")]
+    document = values[0]
+    problems = _validator(CONFIG_SCHEMA_FILE).problems(
+        document.value, document.position_of, document.key_position_of
+    )
+    return (None if problems else document.value), problems
+
+
+def _parse(file: SourceFile) -> tuple[list[LoadedDocument], list[Problem]]:
+    if file.content is None:
+        return [], [Problem(Position(file.path, 1, 1), file.problem or "unreadable")]
+    result = load_documents(file.content, file.path)
+    return result.documents, result.problems
+
+
+def _read_file(
+    file: SourceFile, accounts: list[DesiredAccount], skipped: list[SkippedDocument]
+) -> list[Problem]:
+    documents, problems = _parse(file)
+    for document in documents:
+        value = document.value
+        if value is None:
+            continue  # an empty document, e.g. after a trailing `---`
+        if not isinstance(value, dict):
+            problems.append(Problem(document.start, "a manifest must be a mapping of fields"))
+            continue
+        kind = value.get("type")
+        if isinstance(kind, str) and kind != VIRTUAL_ACCOUNT:
+            if _near_miss(kind):
+                problems.append(
+                    Problem(
+                        document.position_of(("type",)),
+                        f"type '{kind[:60]}' is not a known type; did you mean '{VIRTUAL_ACCOUNT}'?",
+                        "$.type",
+                    )
+                )
+            else:
+                skipped.append(SkippedDocument(document.position_of(("type",)), kind))
+            continue
+        if not document.clean:
+            continue  # the loader already reported why; its value is not what the author wrote
+        found = _validator(MANIFEST_SCHEMA_FILE).problems(
+            value, document.position_of, document.key_position_of
+        )
+        problems.extend(found)
+        if not found:
+            accounts.append(DesiredAccount(value["name"], value, document.start, document.values))
+    return problems
+
+
+def _near_miss(kind: str) -> bool:
+    """A `type` that is almost `virtual-account` is a typo, not another kind of resource to skip."""
+    folded = kind.lower().replace("_", "-").replace(" ", "-")
+    return difflib.SequenceMatcher(None, folded, VIRTUAL_ACCOUNT).ratio() >= 0.8

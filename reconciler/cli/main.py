@@ -1,0 +1,66 @@
+"""The `reconciler` command: a click group, one short function per command, one error handler.
+
+Heavy modules (httpx, jsonschema, gitpython, jinja2) are imported inside the commands that use them, so
+`reconciler --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+
+from reconciler import __version__
+from reconciler.cli import schema_cmd, validate_cmd
+from reconciler.errors import ExitCode, ReconcilerError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.version_option(__version__, prog_name="reconciler")
+def cli(debug: bool) -> None:
+    """GitOps for TrueFoundry virtual accounts: validate, plan, apply and detect drift from Git.
+
+    Exit codes: 0 success, 1 invalid input or failed operation, 2 usage error (or, with
+    --detailed-exitcode, changes present), 3 internal error.
+    """
+
+
+cli.add_command(validate_cmd.validate)
+cli.add_command(schema_cmd.schema)
+
+
+def run(args: Sequence[str]) -> int:
+    """Run the CLI and map every outcome to a fixed exit code; never lets a traceback reach a user
+    unless --debug (or RECONCILER_DEBUG=1) asks for one."""
+    debug = "--debug" in args or os.environ.get("RECONCILER_DEBUG") == "1"
+    try:
+        result = cli.main(list(args), prog_name="reconciler", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return ExitCode.INVALID
+    except click.ClickException as usage:
+        usage.show()
+        return ExitCode.USAGE
+    except ReconcilerError as error:
+        click.echo(f"error: {error}", err=True)
+        return error.exit_code
+    except Exception as bug:  # the one place that catches everything: report, never crash
+        if debug:
+            traceback.print_exc()
+        click.echo(
+            f"internal error: {type(bug).__name__}: {str(bug)[:300]}\n"
+            "This is a bug in va-reconciler. Re-run with --debug for the traceback and report it.",
+            err=True,
+        )
+        return ExitCode.INTERNAL
+    return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

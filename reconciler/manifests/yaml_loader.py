@@ -1,0 +1,311 @@
+"""Strict YAML: bytes -> documents whose every value keeps its line and column.
+
+Why not `yaml.safe_load`: it expands aliases lazily (alias bombs), keeps the last of duplicate keys, applies
+YAML 1.1 implicit typing (`no` is False, `2027-01-01` is a date), recurses on deep nesting and forgets
+positions. Instead we read libyaml's *event* stream (C speed) and build plain JSON values ourselves, with an
+explicit stack, rejecting every hazard with a positioned message and carrying on where that is safe, so one
+run reports every problem.
+
+Only this module imports pyyaml.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from reconciler.model import JsonPath, Position, Problem
+
+MAX_FILE_BYTES = 256 * 1024
+MAX_DEPTH = 32
+
+_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# YAML 1.2 core-schema style resolution of plain scalars, narrowed: only these become non-strings.
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {"true": True, "false": False}
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_STR_TAG = "tag:yaml.org,2002:str"
+
+# C0 controls except tab/LF/CR, DEL, C1 controls, bidi embeddings/overrides/isolates/marks ("Trojan Source"),
+# and Unicode line/paragraph separators (PyYAML counts them as line breaks, editors do not).
+_FORBIDDEN_CHARS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_BOMS_OF_OTHER_ENCODINGS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """One YAML document: its value, where it starts, and where each value and key stands."""
+
+    index: int
+    value: Any
+    start: Position
+    values: dict[JsonPath, Position]
+    keys: dict[JsonPath, Position]
+    clean: bool  # False when the loader dropped or replaced something: do not trust the value for validation
+
+    def position_of(self, path: JsonPath) -> Position:
+        """The nearest recorded position for `path`, walking up to the document root."""
+        while path:
+            found = self.values.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return self.values.get((), self.start)
+
+    def key_position_of(self, path: JsonPath) -> Position:
+        """Where the key of `path` stands (for unknown or duplicate keys), else the value's position."""
+        return self.keys.get(path) or self.position_of(path)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    documents: list[LoadedDocument]
+    problems: list[Problem]
+
+
+def load_documents(raw: bytes, file: str) -> LoadResult:
+    """Parse every document in `raw`. Never raises for bad input: problems come back positioned."""
+    text_or_problem = _decode(raw, file)
+    if isinstance(text_or_problem, Problem):
+        return LoadResult([], [text_or_problem])
+    builder = _Builder(file)
+    loader = _Loader(text_or_problem)
+    try:
+        builder.consume(_events(loader))
+    except yaml.MarkedYAMLError as exc:
+        builder.problems.append(_syntax_problem(exc, file))
+    except _TooDeep as exc:
+        builder.problems.append(exc.problem)
+    finally:
+        loader.dispose()
+    return LoadResult(builder.documents, builder.problems)
+
+
+def _events(loader: Any) -> Iterator[yaml.Event]:
+    while loader.check_event():
+        yield loader.get_event()
+
+
+def _decode(raw: bytes, file: str) -> str | Problem:
+    if len(raw) > MAX_FILE_BYTES:
+        return Problem(
+            Position(file, 1, 1),
+            f"file is {len(raw)} bytes, larger than the {MAX_FILE_BYTES // 1024} KiB limit; "
+            "split it into smaller files",
+        )
+    for bom, encoding in _BOMS_OF_OTHER_ENCODINGS:
+        if raw.startswith(bom):
+            return Problem(Position(file, 1, 1), f"file is {encoding}; save it as UTF-8")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(raw[: exc.start].decode("utf-8", "replace"), len(raw[: exc.start]))
+        return Problem(
+            Position(file, line, col),
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02X}); save it as UTF-8",
+        )
+    text = text.removeprefix("\ufeff")
+    bad = _FORBIDDEN_CHARS.search(text)
+    if bad is not None:
+        line, col = _line_col(text, bad.start())
+        return Problem(
+            Position(file, line, col),
+            f"forbidden character U+{ord(bad.group()):04X} ({_char_kind(bad.group())}); remove it",
+        )
+    return text
+
+
+def _char_kind(char: str) -> str:
+    code = ord(char)
+    if code == 0:
+        return "NUL"
+    if code in (0x2028, 0x2029):
+        return "Unicode line separator"
+    if code < 0xA0:
+        return "control character"
+    return "invisible bidirectional-text control"
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    reason = exc.problem or exc.context or "invalid YAML"
+    return Problem(Position(file, line, col), f"invalid YAML: {reason}")
+
+
+class _TooDeep(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+_NO_KEY = object()  # the next scalar in this mapping is a key
+_DROP = object()  # the key was rejected: drop the value that follows
+
+
+@dataclass
+class _Frame:
+    container: dict[str, Any] | list[Any]
+    path: JsonPath
+    key: Any = _NO_KEY
+    key_position: Position | None = None
+
+
+@dataclass
+class _Builder:
+    file: str
+    documents: list[LoadedDocument] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def consume(self, events: Iterator[yaml.Event]) -> None:
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                self._start_document(event)
+            elif isinstance(event, yaml.DocumentEndEvent):
+                self._end_document()
+            elif isinstance(event, yaml.ScalarEvent):
+                self._scalar(event)
+            elif isinstance(event, yaml.AliasEvent):
+                self._reject(event, "YAML aliases (*name) are not allowed; write the value out")
+                self._add(None, event)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                self._open(event)
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                self._stack.pop()
+
+    def _start_document(self, event: yaml.Event) -> None:
+        self._stack: list[_Frame] = []
+        self._root: Any = None
+        self._start = self._position(event)
+        self._values: dict[JsonPath, Position] = {}
+        self._keys: dict[JsonPath, Position] = {}
+        self._problems_before = len(self.problems)
+
+    def _end_document(self) -> None:
+        self.documents.append(
+            LoadedDocument(
+                index=len(self.documents),
+                value=self._root,
+                start=self._start,
+                values=self._values,
+                keys=self._keys,
+                clean=len(self.problems) == self._problems_before,
+            )
+        )
+
+    def _position(self, event: yaml.Event) -> Position:
+        mark = event.start_mark
+        assert mark is not None  # libyaml marks every event
+        return Position(self.file, mark.line + 1, mark.column + 1)
+
+    def _reject(self, event: yaml.Event, message: str) -> None:
+        self.problems.append(Problem(self._position(event), message))
+
+    def _check_node(self, event: yaml.NodeEvent) -> None:
+        if event.anchor is not None:
+            self._reject(event, f"YAML anchors (&{event.anchor}) are not allowed; write the value out")
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!", _STR_TAG):
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            self._reject(event, f"YAML tag {shown} is not allowed; remove it")
+
+    def _scalar(self, event: yaml.ScalarEvent) -> None:
+        self._check_node(event)
+        value: Any = event.value
+        plain = event.implicit[0] and event.tag is None
+        if plain:
+            if value in _NULLS:
+                value = None
+            elif value in _BOOLS:
+                value = _BOOLS[value]
+            elif _INT.fullmatch(value):
+                value = int(value)
+            elif value == "<<" and self._expects_key():
+                self._reject(event, "YAML merge keys (<<) are not allowed; write the keys out")
+                self._add(_DROP, event)
+                return
+        self._add(value, event)
+
+    def _open(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
+        self._check_node(event)
+        if len(self._stack) >= MAX_DEPTH:
+            raise _TooDeep(
+                Problem(self._position(event), f"nesting deeper than {MAX_DEPTH} levels is not allowed")
+            )
+        container: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
+        path = self._add(container, event)
+        self._stack.append(_Frame(container, path if path is not None else ("<dropped>",)))
+
+    def _expects_key(self) -> bool:
+        return (
+            bool(self._stack)
+            and isinstance(self._stack[-1].container, dict)
+            and (self._stack[-1].key is _NO_KEY)
+        )
+
+    def _add(self, value: Any, event: yaml.Event) -> JsonPath | None:
+        """Place `value` in the current container; returns its path, or None when it was dropped."""
+        position = self._position(event)
+        if not self._stack:
+            self._root = value
+            self._values[()] = position
+            return ()
+        frame = self._stack[-1]
+        if isinstance(frame.container, list):
+            path = (*frame.path, len(frame.container))
+            frame.container.append(value)
+            self._values[path] = position
+            return path
+        if frame.key is _NO_KEY:
+            self._add_key(frame, value, position)
+            return None
+        key, frame.key = frame.key, _NO_KEY
+        if key is _DROP:
+            return None
+        path = (*frame.path, key)
+        frame.container[key] = value
+        self._values[path] = position
+        if frame.key_position is not None:
+            self._keys[path] = frame.key_position
+        return path
+
+    def _add_key(self, frame: _Frame, key: Any, position: Position) -> None:
+        assert isinstance(frame.container, dict)
+        frame.key, frame.key_position = _DROP, position
+        if key is _DROP:
+            return
+        if not isinstance(key, str):
+            shown = (
+                "a mapping" if isinstance(key, dict) else "a list" if isinstance(key, list) else (repr(key))
+            )
+            self.problems.append(
+                Problem(position, f"mapping keys must be strings, not {shown}; quote the key")
+            )
+            return
+        if key in frame.container or (*frame.path, key) in self._keys:
+            first = self._keys.get((*frame.path, key))
+            where = f" (first defined at line {first.line})" if first is not None else ""
+            self.problems.append(Problem(position, f"duplicate key '{key}'{where}; keep one"))
+            return
+        frame.key = key
+
+
+def load_trusted(text: str) -> Any:
+    """Plain safe loading for files shipped with this project (the schema source), never for user input."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader only

@@ -1,0 +1,83 @@
+"""The values everything else passes around. Standard library only, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+JsonPath = tuple[str | int, ...]
+Severity = Literal["error", "warning"]
+
+VIRTUAL_ACCOUNT = "virtual-account"
+
+
+def format_json_path(path: JsonPath) -> str:
+    """`("permissions", 0, "role_id")` -> `$.permissions[0].role_id` (jsonschema's own notation)."""
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A place in a file: `file` is relative to the manifests root, line and column count from 1."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """Something wrong with the input, pointing at it."""
+
+    position: Position
+    message: str
+    json_path: str = ""
+    severity: Severity = "error"
+
+
+@dataclass(frozen=True)
+class DesiredAccount:
+    """One virtual-account manifest as Git holds it, with where each of its values stands."""
+
+    name: str
+    manifest: Mapping[str, Any]
+    position: Position
+    value_positions: Mapping[JsonPath, Position] = field(default_factory=dict, compare=False)
+
+    def position_of(self, path: JsonPath) -> Position:
+        while path:
+            found = self.value_positions.get(path)
+            if found is not None:
+                return found
+            path = path[:-1]
+        return self.position
+
+
+@dataclass(frozen=True)
+class SkippedDocument:
+    """A document that is not a virtual account (e.g. a team or role-binding): listed, not validated."""
+
+    position: Position
+    kind: str
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Everything `validate` found: the accounts, what was skipped, and every problem, sorted."""
+
+    files: int
+    accounts: tuple[DesiredAccount, ...]
+    skipped: tuple[SkippedDocument, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
