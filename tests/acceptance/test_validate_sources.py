@@ -1,0 +1,159 @@
+"""`reconciler validate` over real folders and real Git repositories: refs without checkout, unsafe files,
+configuration, output formats and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tests.conftest import TODAY, CliRunner, commit_all, git, write
+
+GOOD = "type: virtual-account\nname: {name}\nownedBy: {{team: platform}}\n"
+
+
+def test_validates_two_refs_without_checking_out(git_repo: Path, cli: CliRunner) -> None:
+    write(git_repo / "reconciler.yaml", "paths: [accounts]\n")
+    write(git_repo / "accounts" / "a.yaml", GOOD.format(name="first-bot"))
+    first = commit_all(git_repo, "first")
+    write(git_repo / "accounts" / "a.yaml", GOOD.format(name="Bad_Name"))
+    write(git_repo / "accounts" / "b.yaml", GOOD.format(name="second-bot"))
+    second = commit_all(git_repo, "second")
+    # The working tree moves on, uncommitted: refs must not read it.
+    write(git_repo / "accounts" / "a.yaml", "garbage: [\n")
+    head_before = git(git_repo, "rev-parse", "HEAD")
+
+    old = cli("validate", str(git_repo), "--ref", first, "--format", "json", "--today", TODAY)
+    assert old.code == 0, old.out
+    assert json.loads(old.out)["accounts"] == ["first-bot"]
+    assert json.loads(old.out)["revision"] == first
+
+    new = cli("validate", str(git_repo), "--ref", "main", "--today", TODAY)
+    assert new.code == 1
+    assert "accounts/a.yaml:2:7: error: 3 to 36 lower case" in new.out
+    assert f"Git ref main ({second[:12]})" in new.out
+
+    tree = cli("validate", str(git_repo), "--today", TODAY)
+    assert tree.code == 1
+    assert "accounts/a.yaml:2:1: error: invalid YAML" in tree.out
+    assert git(git_repo, "rev-parse", "HEAD") == head_before
+    assert git(git_repo, "status", "--porcelain") == "M accounts/a.yaml"
+
+
+def test_subfolder_of_a_repository_is_read_at_a_ref_with_repo_relative_paths(
+    git_repo: Path, cli: CliRunner
+) -> None:
+    write(git_repo / "infra" / "vas" / "x.yaml", GOOD.format(name="x1"))
+    commit_all(git_repo, "x")
+    result = cli("validate", str(git_repo / "infra"), "--ref", "HEAD", "--today", TODAY)
+    assert "infra/vas/x.yaml:2:7: error:" in result.out
+
+
+def test_unknown_ref_and_missing_path_are_usage_errors(git_repo: Path, tmp_path: Path, cli: CliRunner) -> None:
+    write(git_repo / "a.yaml", GOOD.format(name="abc"))
+    commit_all(git_repo, "a")
+    unknown = cli("validate", str(git_repo), "--ref", "no-such-branch")
+    assert unknown.code == 2
+    assert "unknown Git ref 'no-such-branch'" in unknown.err
+    missing = cli("validate", str(tmp_path / "nowhere"))
+    assert missing.code == 2
+    not_git = tmp_path / "plain"
+    not_git.mkdir()
+    outside = cli("validate", str(not_git), "--ref", "main")
+    assert outside.code == 2 and "not inside a Git repository" in outside.err
+    bad_option = cli("validate", "--format", "xml")
+    assert bad_option.code == 2
+
+
+def test_symlinks_are_rejected_in_the_work_tree_and_at_a_ref(git_repo: Path, cli: CliRunner) -> None:
+    secret = git_repo.parent / "secret.yaml"
+    write(secret, "password: hunter2-CANARY\n")
+    write(git_repo / "accounts" / "ok.yaml", GOOD.format(name="ok-bot"))
+    os.symlink(secret, git_repo / "accounts" / "leak.yaml")
+    os.symlink("/etc", git_repo / "accounts" / "etc-dir.yml")
+    commit_all(git_repo, "links")
+    for extra in ((), ("--ref", "HEAD")):
+        result = cli("validate", str(git_repo), *extra, "--today", TODAY)
+        assert result.code == 1
+        assert "accounts/leak.yaml:1:1: error: symbolic links are not allowed" in result.out
+        assert "accounts/etc-dir.yml:1:1: error: symbolic links are not allowed" in result.out
+        assert "hunter2-CANARY" not in result.out + result.err
+        assert "root:" not in result.out
+
+
+def test_configured_path_outside_the_repository_is_rejected(tmp_path: Path, cli: CliRunner) -> None:
+    write(tmp_path / "repo" / "reconciler.yaml", "paths: [../elsewhere, /etc]\n")
+    result = cli("validate", str(tmp_path / "repo"))
+    assert result.code == 1
+    assert "reconciler.yaml:1:9: error: a manifest path must be relative to reconciler.yaml and stay inside" in result.out
+    assert "reconciler.yaml:1:23: error:" in result.out
+
+
+def test_oversized_files_are_rejected_before_reading(git_repo: Path, cli: CliRunner) -> None:
+    write(git_repo / "big.yaml", b"a: " + b"x" * (300 * 1024))
+    commit_all(git_repo, "big")
+    for extra in ((), ("--ref", "HEAD")):
+        result = cli("validate", str(git_repo), *extra)
+        assert result.code == 1
+        assert "big.yaml:1:1: error: file is 307203 bytes, larger than the 256 KiB limit" in result.out
+
+
+def test_hidden_folders_are_not_read(tmp_path: Path, cli: CliRunner) -> None:
+    write(tmp_path / ".github" / "workflows" / "ci.yml", "on: push\njobs: {}\n")
+    write(tmp_path / "a.yaml", GOOD.format(name="abc"))
+    result = cli("validate", str(tmp_path))
+    assert result.code == 0, result.out
+    assert "valid: 1 files, 1 accounts" in result.out
+
+
+def test_duplicate_names_across_files_name_both_places(tmp_path: Path, cli: CliRunner) -> None:
+    write(tmp_path / "a" / "one.yaml", GOOD.format(name="shared-bot"))
+    write(tmp_path / "b" / "two.yml", "# comment\n" + GOOD.format(name="shared-bot"))
+    result = cli("validate", str(tmp_path))
+    assert result.code == 1
+    assert (
+        "a/one.yaml:2:7: error: account 'shared-bot' is defined more than once (also at b/two.yml:3:7)"
+        in result.out
+    )
+    assert "b/two.yml:3:7: error: account 'shared-bot' is defined more than once (also at a/one.yaml:2:7)" in (
+        result.out
+    )
+
+
+def test_invalid_config_is_reported_with_positions(tmp_path: Path, cli: CliRunner) -> None:
+    write(tmp_path / "reconciler.yaml", "paths: [x]\nprune:\n  enabled: yes\n  max_delets: 3\n")
+    result = cli("validate", str(tmp_path))
+    assert result.code == 1
+    assert "reconciler.yaml:3:12: error: must be true or false, not a string ($.prune.enabled)" in result.out
+    assert "reconciler.yaml:4:3: error: unknown field 'max_delets'; did you mean 'max_deletes'?" in result.out
+
+
+def test_github_actions_gets_annotations(tmp_path: Path, cli: CliRunner) -> None:
+    write(tmp_path / "dir, with: odd" / "a.yaml", "type: virtual-account\nname: A\n")
+    result = cli("validate", str(tmp_path), env={"GITHUB_ACTIONS": "true"})
+    assert result.code == 1
+    line = next(x for x in result.out.splitlines() if x.startswith("::"))
+    assert line.startswith("::error file=dir%2C with%3A odd/a.yaml,line=2,col=7,title=va-reconciler::3 to 36")
+    assert line.endswith("($.name)")
+
+
+def test_empty_repository_is_valid_and_says_so(tmp_path: Path, cli: CliRunner) -> None:
+    result = cli("validate", str(tmp_path))
+    assert result.code == 0
+    assert "valid: 0 files, 0 accounts" in result.out
+
+
+def test_internal_errors_exit_3_without_a_traceback(tmp_path: Path, cli: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import reconciler.app.validate as use_case
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(use_case, "load_repository", broken)
+    result = cli("validate", str(tmp_path))
+    assert result.code == 3
+    assert "internal error: RuntimeError: boom" in result.err
+    assert "--debug" in result.err
+    assert "Traceback" not in result.err
+    debug = cli("--debug", "validate", str(tmp_path))
+    assert "Traceback" in debug.err

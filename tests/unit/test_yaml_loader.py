@@ -1,0 +1,138 @@
+"""The strict loader, on inputs that cannot live in fixture files (bytes, sizes, depth, time)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from reconciler.manifests.yaml_loader import MAX_DEPTH, MAX_FILE_BYTES, load_documents
+
+
+def _only_problem(raw: bytes) -> str:
+    result = load_documents(raw, "f.yaml")
+    assert len(result.problems) == 1, result.problems
+    problem = result.problems[0]
+    return f"{problem.position.line}:{problem.position.col}: {problem.message}"
+
+
+def _value(raw: bytes) -> object:
+    result = load_documents(raw, "f.yaml")
+    assert not result.problems, result.problems
+    return result.documents[0].value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("expiration_date: 2027-01-01", "2027-01-01"),
+        ("expiration_date: 2027-01-01T00:00:00Z", "2027-01-01T00:00:00Z"),
+        ("name: no", "no"),
+        ("name: NO", "NO"),
+        ("name: yes", "yes"),
+        ("name: On", "On"),
+        ("v: 0755", "0755"),
+        ("v: 1:30", "1:30"),
+        ("v: 1.10", "1.10"),
+        ("v: 1e3", "1e3"),
+        ("v: 0x1F", "0x1F"),
+        ("v: 1_000", "1_000"),
+        ("v: .inf", ".inf"),
+        ("v: true", True),
+        ("v: false", False),
+        ("v: True", "True"),
+        ("v: 30", 30),
+        ("v: -4", -4),
+        ("v: ~", None),
+        ("v:", None),
+        ("v: '30'", "30"),
+        ("v: !!str 30", "30"),
+    ],
+)
+def test_only_json_types_and_no_yaml_1_1_retyping(text: str, expected: object) -> None:
+    value = _value(text.encode())
+    assert isinstance(value, dict)
+    assert list(value.values()) == [expected]
+    assert type(next(iter(value.values()))) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"\xff\xfea\x00:\x00", "1:1: file is UTF-16; save it as UTF-8"),
+        (b"\xfe\xff\x00a", "1:1: file is UTF-16; save it as UTF-8"),
+        (b"name: caf\xe9\n", "1:10: file is not valid UTF-8 (byte 0xE9); save it as UTF-8"),
+        (b"a: 1\nname: x\x00y\n", "2:8: forbidden character U+0000 (NUL); remove it"),
+        (b"name: a\x1bb\n", "1:8: forbidden character U+001B (control character); remove it"),
+        (b"name: a\xc2\x85b\n", "1:8: forbidden character U+0085 (control character); remove it"),
+        (
+            "name: admin\u202e nimda\n".encode(),
+            "1:12: forbidden character U+202E (invisible bidirectional-text control); remove it",
+        ),
+        (
+            "a: 1\nb: \u2066x\u2069\n".encode(),
+            "2:4: forbidden character U+2066 (invisible bidirectional-text control); remove it",
+        ),
+        ("a: x\u2028y\n".encode(), "1:5: forbidden character U+2028 (Unicode line separator); remove it"),
+    ],
+)
+def test_encoding_and_character_hazards_fail_before_parsing(raw: bytes, expected: str) -> None:
+    assert _only_problem(raw) == expected
+
+
+def test_utf8_bom_is_accepted() -> None:
+    assert _value(b"\xef\xbb\xbfname: ok-bot\n") == {"name": "ok-bot"}
+
+
+def test_tab_cr_lf_are_allowed() -> None:
+    assert _value(b"a: 'x\ty'\r\nb: 2\r\n") == {"a": "x\ty", "b": 2}
+
+
+def test_file_over_size_limit_is_rejected_without_parsing() -> None:
+    raw = b"a: " + b"x" * MAX_FILE_BYTES
+    assert _only_problem(raw).startswith("1:1: file is ")
+    assert "larger than the 256 KiB limit" in _only_problem(raw)
+
+
+def test_alias_bomb_is_rejected_fast() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(8):
+        this, prev = chr(ord("b") + level), chr(ord("a") + level)
+        lines.append(f"{this}: &{this} [" + ",".join(f"*{prev}" for _ in range(9)) + "]")
+    bomb = ("\n".join(lines) + "\n").encode()
+    assert len(bomb) < 500
+    started = time.perf_counter()
+    result = load_documents(bomb, "bomb.yaml")
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5
+    messages = {p.message for p in result.problems}
+    assert "YAML aliases (*name) are not allowed; write the value out" in messages
+    assert not result.documents[0].clean
+    assert all(len(p.message) <= 500 for p in result.problems)
+
+
+@pytest.mark.parametrize("opener", [b"[", b"{a: "])
+def test_deep_nesting_is_a_positioned_problem_not_a_recursion_error(opener: bytes) -> None:
+    raw = b"a: " + opener * 50_000
+    message = _only_problem(raw)
+    assert f"nesting deeper than {MAX_DEPTH} levels is not allowed" in message
+
+
+def test_nesting_at_the_limit_is_fine() -> None:
+    raw = b"a: " + b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1) + b"\n"
+    assert load_documents(raw, "f.yaml").problems == []
+
+
+def test_positions_are_recorded_for_every_value_and_key() -> None:
+    result = load_documents(b"type: virtual-account\nownedBy:\n  team: a\nperms:\n  - x: 1\n", "f.yaml")
+    document = result.documents[0]
+    assert str(document.position_of(("ownedBy", "team"))) == "f.yaml:3:9"
+    assert str(document.key_position_of(("ownedBy", "team"))) == "f.yaml:3:3"
+    assert str(document.position_of(("perms", 0, "x"))) == "f.yaml:5:8"
+    assert str(document.position_of(("perms", 0, "missing"))) == "f.yaml:5:5"
+
+
+def test_problems_in_one_document_do_not_hide_the_next() -> None:
+    result = load_documents(b"a: *x\n---\nb: 1\nb: 2\n---\nc: 3\n", "f.yaml")
+    assert [p.position.line for p in result.problems] == [1, 4]
+    assert [d.clean for d in result.documents] == [False, False, True]
