@@ -46,13 +46,14 @@ class DesiredAccount:
     name: str
     manifest: Mapping[str, Any]
     position: Position
-    value_positions: Mapping[JsonPath, Position] = field(default_factory=dict, compare=False)
+    # (line, column) of each value by JSON path, in `position.file`
+    value_positions: Mapping[JsonPath, tuple[int, int]] = field(default_factory=dict, compare=False)
 
     def position_of(self, path: JsonPath) -> Position:
         while path:
             found = self.value_positions.get(path)
             if found is not None:
-                return found
+                return Position(self.position.file, *found)
             path = path[:-1]
         return self.position
 

@@ -76,7 +76,7 @@ def _read_config(source: ManifestSource) -> tuple[dict[str, Any] | None, list[Pr
         return None, problems
     values = [d for d in documents if d.value is not None]
     if len(values) != 1 or not isinstance(values[0].value, dict):
-        where = values[1].start if len(values) > 1 else Position(file.path, 1, 1)
+        where = values[1].start_position if len(values) > 1 else Position(file.path, 1, 1)
         return None, [Problem(where, f"{CONFIG_FILE} must hold exactly one mapping")]
     document = values[0]
     problems = _validator(CONFIG_SCHEMA_FILE).problems(
@@ -101,7 +101,7 @@ def _read_file(
         if value is None:
             continue  # an empty document, e.g. after a trailing `---`
         if not isinstance(value, dict):
-            problems.append(Problem(document.start, "a manifest must be a mapping of fields"))
+            problems.append(Problem(document.start_position, "a manifest must be a mapping of fields"))
             continue
         kind = value.get("type")
         if isinstance(kind, str) and kind != VIRTUAL_ACCOUNT:
@@ -123,7 +123,7 @@ def _read_file(
         )
         problems.extend(found)
         if not found:
-            accounts.append(DesiredAccount(value["name"], value, document.start, document.values))
+            accounts.append(DesiredAccount(value["name"], value, document.start_position, document.values))
     return problems
 
 

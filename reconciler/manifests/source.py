@@ -82,7 +82,7 @@ class WorkTreeSource:
         git_root = _find_git_root(self._root)
         base = git_root if git_root is not None else self._root
         self._git_root = git_root
-        self._prefix = PurePosixPath(self._root.relative_to(base).as_posix())
+        self._prefix = self._root.relative_to(base).as_posix()
         self.revision = None
         self.description = f"working tree {root}"
 
@@ -94,28 +94,33 @@ class WorkTreeSource:
 
         return _repository_id(git.Repo(self._git_root), self._git_root)
 
-    def _display(self, relative: PurePosixPath) -> str:
-        return (self._prefix / relative).as_posix() if str(self._prefix) != "." else relative.as_posix()
+    def _display(self, relative: str) -> str:
+        return relative if self._prefix == "." else f"{self._prefix}/{relative}"
 
     def read_config(self, name: str) -> SourceFile | None:
-        if not (self._root / name).exists() and not (self._root / name).is_symlink():
+        if not os.path.lexists(self._root / name):
             return None
-        return self._read(PurePosixPath(name))
+        return self._read(name, is_symlink=os.path.islink(self._root / name))
 
     def files(self, paths: Sequence[str]) -> Iterator[SourceFile]:
-        seen: set[PurePosixPath] = set()
+        seen: set[str] = set()
         for configured in paths:
-            start = PurePosixPath(os.path.normpath(configured))
-            for relative in self._walk(start):
+            for relative, is_symlink in self._walk(os.path.normpath(configured)):
                 if relative not in seen:
                     seen.add(relative)
-                    yield self._read(relative)
+                    yield self._read(relative, is_symlink)
 
-    def _walk(self, start: PurePosixPath) -> Iterator[PurePosixPath]:
-        """Manifest paths under `start`, sorted; symlinks are yielded so that reading rejects them."""
+    def _walk(self, start: str) -> Iterator[tuple[str, bool]]:
+        """(path, is it a symlink) for each manifest under `start`, sorted. Symlinks are never followed,
+        only yielded so that reading rejects them; `start` itself is checked component by component."""
+        parts = [] if start == "." else start.split("/")
+        for depth in range(1, len(parts) + 1):
+            if os.path.islink(self._root.joinpath(*parts[:depth])):
+                yield "/".join(parts[:depth]), True
+                return
         target = self._root / start
-        if target.is_symlink() or target.is_file():
-            yield start
+        if target.is_file():
+            yield start, False
             return
         if not target.is_dir():
             raise UsageError(f"{self._display(start)}: configured path does not exist")
@@ -125,28 +130,24 @@ class WorkTreeSource:
             with os.scandir(self._root / folder) as entries:
                 found = sorted(entries, key=lambda e: e.name, reverse=True)
             for entry in found:
-                relative = folder / entry.name if str(folder) != "." else PurePosixPath(entry.name)
                 if entry.name.startswith("."):
                     continue
+                relative = entry.name if folder == "." else f"{folder}/{entry.name}"
                 if entry.is_symlink():
                     if _is_manifest(entry.name):
-                        yield relative
+                        yield relative, True
                 elif entry.is_dir():
                     pending.append(relative)
                 elif _is_manifest(entry.name):
-                    yield relative
+                    yield relative, False
 
-    def _read(self, relative: PurePosixPath) -> SourceFile:
+    def _read(self, relative: str, is_symlink: bool) -> SourceFile:
         shown = self._display(relative)
-        full = self._root / relative
-        if any(
-            (self._root / Path(*relative.parts[: i + 1])).is_symlink() for i in range(len(relative.parts))
-        ):
+        if is_symlink:
             return SourceFile(shown, None, "symbolic links are not allowed; commit the file itself")
-        if os.path.commonpath([self._root, full.resolve()]) != str(self._root):
-            return SourceFile(shown, None, "file resolves outside the repository")
         try:
-            descriptor = os.open(full, os.O_RDONLY | os.O_NOFOLLOW)
+            # O_NOFOLLOW refuses a symlink swapped in since the walk; the walk never descends into one.
+            descriptor = os.open(self._root / relative, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError as exc:
             return SourceFile(shown, None, f"cannot open: {exc.strerror}")
         try:

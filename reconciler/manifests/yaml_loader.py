@@ -44,29 +44,39 @@ _BOMS_OF_OTHER_ENCODINGS = (
 )
 
 
+LineCol = tuple[int, int]
+
+
 @dataclass(frozen=True)
 class LoadedDocument:
-    """One YAML document: its value, where it starts, and where each value and key stands."""
+    """One YAML document: its value, where it starts, and where each value and key stands (line and
+    column from 1; kept as tuples because a Position per value is measurably slow at 10,000 files)."""
 
+    file: str
     index: int
     value: Any
-    start: Position
-    values: dict[JsonPath, Position]
-    keys: dict[JsonPath, Position]
+    start: LineCol
+    values: dict[JsonPath, LineCol]
+    keys: dict[JsonPath, LineCol]
     clean: bool  # False when the loader dropped or replaced something: do not trust the value for validation
+
+    @property
+    def start_position(self) -> Position:
+        return Position(self.file, *self.start)
 
     def position_of(self, path: JsonPath) -> Position:
         """The nearest recorded position for `path`, walking up to the document root."""
         while path:
             found = self.values.get(path)
             if found is not None:
-                return found
+                return Position(self.file, *found)
             path = path[:-1]
-        return self.values.get((), self.start)
+        return Position(self.file, *self.values.get((), self.start))
 
     def key_position_of(self, path: JsonPath) -> Position:
         """Where the key of `path` stands (for unknown or duplicate keys), else the value's position."""
-        return self.keys.get(path) or self.position_of(path)
+        found = self.keys.get(path)
+        return Position(self.file, *found) if found is not None else self.position_of(path)
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,7 @@ def load_documents(raw: bytes, file: str) -> LoadResult:
     builder = _Builder(file)
     loader = _Loader(text_or_problem)
     try:
-        builder.consume(_events(loader))
+        builder.consume(iter(loader.get_event, None))
     except yaml.MarkedYAMLError as exc:
         builder.problems.append(_syntax_problem(exc, file))
     except _TooDeep as exc:
@@ -91,11 +101,6 @@ def load_documents(raw: bytes, file: str) -> LoadResult:
     finally:
         loader.dispose()
     return LoadResult(builder.documents, builder.problems)
-
-
-def _events(loader: Any) -> Iterator[yaml.Event]:
-    while loader.check_event():
-        yield loader.get_event()
 
 
 def _decode(raw: bytes, file: str) -> str | Problem:
@@ -159,12 +164,14 @@ _NO_KEY = object()  # the next scalar in this mapping is a key
 _DROP = object()  # the key was rejected: drop the value that follows
 
 
-@dataclass
 class _Frame:
-    container: dict[str, Any] | list[Any]
-    path: JsonPath
-    key: Any = _NO_KEY
-    key_position: Position | None = None
+    __slots__ = ("container", "path", "key", "key_position")
+
+    def __init__(self, container: dict[str, Any] | list[Any], path: JsonPath) -> None:
+        self.container = container
+        self.path = path
+        self.key: Any = _NO_KEY
+        self.key_position: LineCol | None = None
 
 
 @dataclass
@@ -174,32 +181,40 @@ class _Builder:
     problems: list[Problem] = field(default_factory=list)
 
     def consume(self, events: Iterator[yaml.Event]) -> None:
+        handlers: dict[type, Any] = {
+            yaml.ScalarEvent: self._scalar,
+            yaml.MappingStartEvent: self._open,
+            yaml.SequenceStartEvent: self._open,
+            yaml.MappingEndEvent: self._close,
+            yaml.SequenceEndEvent: self._close,
+            yaml.DocumentStartEvent: self._start_document,
+            yaml.DocumentEndEvent: self._end_document,
+            yaml.AliasEvent: self._alias,
+        }
         for event in events:
-            if isinstance(event, yaml.DocumentStartEvent):
-                self._start_document(event)
-            elif isinstance(event, yaml.DocumentEndEvent):
-                self._end_document()
-            elif isinstance(event, yaml.ScalarEvent):
-                self._scalar(event)
-            elif isinstance(event, yaml.AliasEvent):
-                self._reject(event, "YAML aliases (*name) are not allowed; write the value out")
-                self._add(None, event)
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                self._open(event)
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                self._stack.pop()
+            handler = handlers.get(type(event))
+            if handler is not None:
+                handler(event)
+
+    def _close(self, _event: yaml.Event) -> None:
+        self._stack.pop()
+
+    def _alias(self, event: yaml.Event) -> None:
+        self._reject(event, "YAML aliases (*name) are not allowed; write the value out")
+        self._add(None, event)
 
     def _start_document(self, event: yaml.Event) -> None:
         self._stack: list[_Frame] = []
         self._root: Any = None
-        self._start = self._position(event)
-        self._values: dict[JsonPath, Position] = {}
-        self._keys: dict[JsonPath, Position] = {}
+        self._start = self._line_col(event)
+        self._values: dict[JsonPath, LineCol] = {}
+        self._keys: dict[JsonPath, LineCol] = {}
         self._problems_before = len(self.problems)
 
-    def _end_document(self) -> None:
+    def _end_document(self, _event: yaml.Event) -> None:
         self.documents.append(
             LoadedDocument(
+                file=self.file,
                 index=len(self.documents),
                 value=self._root,
                 start=self._start,
@@ -209,18 +224,21 @@ class _Builder:
             )
         )
 
-    def _position(self, event: yaml.Event) -> Position:
+    @staticmethod
+    def _line_col(event: yaml.Event) -> LineCol:
         mark = event.start_mark
         assert mark is not None  # libyaml marks every event
-        return Position(self.file, mark.line + 1, mark.column + 1)
+        return mark.line + 1, mark.column + 1
 
     def _reject(self, event: yaml.Event, message: str) -> None:
-        self.problems.append(Problem(self._position(event), message))
+        self.problems.append(Problem(Position(self.file, *self._line_col(event)), message))
 
     def _check_node(self, event: yaml.NodeEvent) -> None:
+        tag = getattr(event, "tag", None)
+        if event.anchor is None and tag is None:
+            return
         if event.anchor is not None:
             self._reject(event, f"YAML anchors (&{event.anchor}) are not allowed; write the value out")
-        tag = getattr(event, "tag", None)
         if tag not in (None, "!", _STR_TAG):
             shown = tag.replace("tag:yaml.org,2002:", "!!")
             self._reject(event, f"YAML tag {shown} is not allowed; remove it")
@@ -245,9 +263,8 @@ class _Builder:
     def _open(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
         self._check_node(event)
         if len(self._stack) >= MAX_DEPTH:
-            raise _TooDeep(
-                Problem(self._position(event), f"nesting deeper than {MAX_DEPTH} levels is not allowed")
-            )
+            where = Position(self.file, *self._line_col(event))
+            raise _TooDeep(Problem(where, f"nesting deeper than {MAX_DEPTH} levels is not allowed"))
         container: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
         path = self._add(container, event)
         self._stack.append(_Frame(container, path if path is not None else ("<dropped>",)))
@@ -261,7 +278,7 @@ class _Builder:
 
     def _add(self, value: Any, event: yaml.Event) -> JsonPath | None:
         """Place `value` in the current container; returns its path, or None when it was dropped."""
-        position = self._position(event)
+        position = self._line_col(event)
         if not self._stack:
             self._root = value
             self._values[()] = position
@@ -285,9 +302,9 @@ class _Builder:
             self._keys[path] = frame.key_position
         return path
 
-    def _add_key(self, frame: _Frame, key: Any, position: Position) -> None:
+    def _add_key(self, frame: _Frame, key: Any, line_col: LineCol) -> None:
         assert isinstance(frame.container, dict)
-        frame.key, frame.key_position = _DROP, position
+        frame.key, frame.key_position = _DROP, line_col
         if key is _DROP:
             return
         if not isinstance(key, str):
@@ -295,13 +312,18 @@ class _Builder:
                 "a mapping" if isinstance(key, dict) else "a list" if isinstance(key, list) else (repr(key))
             )
             self.problems.append(
-                Problem(position, f"mapping keys must be strings, not {shown}; quote the key")
+                Problem(
+                    Position(self.file, *line_col),
+                    f"mapping keys must be strings, not {shown}; quote the key",
+                )
             )
             return
         if key in frame.container or (*frame.path, key) in self._keys:
             first = self._keys.get((*frame.path, key))
-            where = f" (first defined at line {first.line})" if first is not None else ""
-            self.problems.append(Problem(position, f"duplicate key '{key}'{where}; keep one"))
+            where = f" (first defined at line {first[0]})" if first is not None else ""
+            self.problems.append(
+                Problem(Position(self.file, *line_col), f"duplicate key '{key}'{where}; keep one")
+            )
             return
         frame.key = key
 

@@ -49,7 +49,9 @@ def test_subfolder_of_a_repository_is_read_at_a_ref_with_repo_relative_paths(
     assert "infra/vas/x.yaml:2:7: error:" in result.out
 
 
-def test_unknown_ref_and_missing_path_are_usage_errors(git_repo: Path, tmp_path: Path, cli: CliRunner) -> None:
+def test_unknown_ref_and_missing_path_are_usage_errors(
+    git_repo: Path, tmp_path: Path, cli: CliRunner
+) -> None:
     write(git_repo / "a.yaml", GOOD.format(name="abc"))
     commit_all(git_repo, "a")
     unknown = cli("validate", str(git_repo), "--ref", "no-such-branch")
@@ -85,7 +87,10 @@ def test_configured_path_outside_the_repository_is_rejected(tmp_path: Path, cli:
     write(tmp_path / "repo" / "reconciler.yaml", "paths: [../elsewhere, /etc]\n")
     result = cli("validate", str(tmp_path / "repo"))
     assert result.code == 1
-    assert "reconciler.yaml:1:9: error: a manifest path must be relative to reconciler.yaml and stay inside" in result.out
+    assert (
+        "reconciler.yaml:1:9: error: a manifest path must be relative to reconciler.yaml and stay inside"
+        in result.out
+    )
     assert "reconciler.yaml:1:23: error:" in result.out
 
 
@@ -115,8 +120,9 @@ def test_duplicate_names_across_files_name_both_places(tmp_path: Path, cli: CliR
         "a/one.yaml:2:7: error: account 'shared-bot' is defined more than once (also at b/two.yml:3:7)"
         in result.out
     )
-    assert "b/two.yml:3:7: error: account 'shared-bot' is defined more than once (also at a/one.yaml:2:7)" in (
-        result.out
+    assert (
+        "b/two.yml:3:7: error: account 'shared-bot' is defined more than once (also at a/one.yaml:2:7)"
+        in (result.out)
     )
 
 
