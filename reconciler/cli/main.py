@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from reconciler import __version__
-from reconciler.cli import schema_cmd, validate_cmd
+from reconciler.cli import emulator_cmd, schema_cmd, validate_cmd
 from reconciler.errors import ExitCode, ReconcilerError
 
 
@@ -31,6 +31,7 @@ def cli(debug: bool) -> None:
 
 cli.add_command(validate_cmd.validate)
 cli.add_command(schema_cmd.schema)
+cli.add_command(emulator_cmd.emulator)
 
 
 def run(args: Sequence[str]) -> int:
