@@ -67,6 +67,8 @@ def serve(
 
     try:
         run_server(host, port, db, admin_token, tenant, test_controls, latency_ms, announce)
+    except KeyboardInterrupt:
+        pass  # uvicorn has shut down cleanly and re-raised the Ctrl-C: stopping is the normal way out
     except OSError as exc:
         raise UsageError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
     click.echo("Stopped.")
