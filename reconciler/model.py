@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -82,3 +84,56 @@ class ValidationReport:
     @property
     def valid(self) -> bool:
         return not self.errors
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation used for hashing: sorted keys, no whitespace, UTF-8 as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class LiveAccount:
+    """One virtual account as the control plane returned it (server-managed fields kept apart)."""
+
+    id: str
+    name: str
+    manifest: Mapping[str, Any]
+    updated_at: str
+    jwt_id: str | None = None
+    is_expired: bool = False
+    next_rotation: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the account *as read*: any write by anyone changes it (manifest or updatedAt)."""
+        return sha256_hex(
+            canonical_json({"id": self.id, "manifest": self.manifest, "updatedAt": self.updated_at})
+        )
+
+
+class Token:
+    """A virtual-account token. Never printable: `str()` and `repr()` redact it; only a token sink calls
+    `reveal()`. This keeps the value out of logs, exception text and f-strings by construction."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Token(<redacted>)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from reconciler import __version__
-from reconciler.cli import emulator_cmd, schema_cmd, validate_cmd
+from reconciler.cli import emulator_cmd, plan_cmd, schema_cmd, validate_cmd
 from reconciler.errors import ExitCode, ReconcilerError
 
 
@@ -30,6 +30,8 @@ def cli(debug: bool) -> None:
 
 
 cli.add_command(validate_cmd.validate)
+cli.add_command(plan_cmd.plan)
+cli.add_command(plan_cmd.apply)
 cli.add_command(schema_cmd.schema)
 cli.add_command(emulator_cmd.emulator)
 

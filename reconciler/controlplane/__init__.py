@@ -1,0 +1,1 @@
+"""The control-plane client: the only module (with github/) that speaks HTTP."""

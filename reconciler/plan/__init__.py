@@ -1,0 +1,1 @@
+"""The pure planning core: normalise, diff, plan. No I/O."""
