@@ -27,6 +27,10 @@ def cli(debug: bool) -> None:
     Exit codes: 0 success, 1 invalid input or failed operation, 2 usage error (or, with
     --detailed-exitcode, changes present), 3 internal error.
     """
+    if debug or os.environ.get("RECONCILER_DEBUG") == "1":
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
 
 
 cli.add_command(validate_cmd.validate)

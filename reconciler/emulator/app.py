@@ -40,9 +40,19 @@ class Fault:
     retry_after: str | None = None
     latency_ms: int = 0
     drop_response: bool = False  # process the request (commit), then drop the response
+    body: Any = None  # with `status`: the JSON body to answer instead of an error body
+    skip: int = 0  # let this many matching requests through first
 
     def matches(self, method: str, path: str) -> bool:
         return self.times > 0 and self.method in ("*", method) and re.search(self.path, path) is not None
+
+    def fires(self) -> bool:
+        """Called on a match: counts down `skip`, then `times`."""
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        self.times -= 1
+        return True
 
 
 @dataclass
@@ -462,6 +472,8 @@ async def faults(request: Request) -> Response:
             retry_after=None if body.get("retryAfter") is None else str(body["retryAfter"]),
             latency_ms=int(body.get("latencyMs", 0)),
             drop_response=bool(body.get("dropResponse", False)),
+            body=body.get("body"),
+            skip=int(body.get("skip", 0)),
         )
     )
     return JSONResponse({"faults": len(state.faults)})
@@ -484,14 +496,13 @@ class _FaultsAndLatency:
         if self._state.latency_ms:
             await asyncio.sleep(self._state.latency_ms / 1000)
         fault = next((f for f in self._state.faults if f.matches(method, path)), None)
-        if fault is None:
+        if fault is None or not fault.fires():
             await self._app(scope, receive, send)
             return
-        fault.times -= 1
         if fault.latency_ms:
             await asyncio.sleep(fault.latency_ms / 1000)
         if fault.status is not None:
-            await _send_error(send, fault.status, fault.retry_after)
+            await _send_error(send, fault.status, fault.retry_after, fault.body)
         elif fault.drop_response:
             await self._app(scope, receive, _dropping(send))
         else:
@@ -504,8 +515,8 @@ def _route_of(path: str) -> str:
     return re.sub(r"^/virtual-accounts/(?!exists$)[^/]+", "/virtual-accounts/{id}", tail)
 
 
-async def _send_error(send: Send, status: int, retry_after: str | None) -> None:
-    body = json.dumps(ApiError(status, "injected fault").body()).encode()
+async def _send_error(send: Send, status: int, retry_after: str | None, payload: Any = None) -> None:
+    body = json.dumps(payload if payload is not None else ApiError(status, "injected fault").body()).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if retry_after is not None:
         headers.append((b"retry-after", retry_after.encode()))

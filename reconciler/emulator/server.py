@@ -40,5 +40,13 @@ def serve(
     """Run until Ctrl-C (uvicorn shuts down cleanly on SIGINT/SIGTERM)."""
     app = create_app(db, admin_token, tenant, test_controls=test_controls, latency_ms=latency_ms)
     token = app.state.emulator.control_plane.admin_token
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        timeout_graceful_shutdown=3,  # requests held by an injected latency must not block Ctrl-C
+    )
     _AnnouncingServer(config, lambda url: on_ready(url, token)).run()

@@ -3,10 +3,6 @@ without TFY_HOST) and served by `reconciler emulator serve` on 127.0.0.1 (real H
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +12,9 @@ import httpx
 import pytest
 
 from reconciler.emulator.app import create_app
+from tests.emulator_process import ADMIN, API, ServedEmulator
 
-ADMIN = "admin-token-for-tests"
-API = "/api/svc/v1"
+__all__ = ["ADMIN", "API", "Emulator", "ServedEmulator"]
 
 
 @dataclass
@@ -44,55 +40,6 @@ class Emulator:
 
     async def get(self, path: str, token: str = ADMIN, **params: Any) -> httpx.Response:
         return await self.client.get(f"{API}{path}", params=params, headers=self.auth(token))
-
-
-class ServedEmulator:
-    """`reconciler emulator serve` in a subprocess on an ephemeral loopback port."""
-
-    def __init__(self, db: Path, *extra: str) -> None:
-        self.log = db.with_suffix(".log")
-        self._log_file = self.log.open("w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reconciler",
-                "emulator",
-                "serve",
-                "--port",
-                "0",
-                "--db",
-                str(db),
-                "--admin-token",
-                ADMIN,
-                "--test-controls",
-                *extra,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=self._log_file,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.process.stdout is not None
-        first = self.process.stdout.readline()
-        if "listening on" not in first:
-            self.stop()
-            raise RuntimeError(f"emulator did not start: {first}{self.log.read_text()}")
-        self.url = first.split("listening on ")[1].split()[0]
-        self.banner = first
-
-    def stop(self) -> int:
-        """Ctrl-C, as a user would; returns the exit code."""
-        self.process.send_signal(signal.SIGINT)
-        try:
-            return self.process.wait(timeout=15)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
-            assert self.process.stdout is not None
-            self.process.stdout.close()
-            self._log_file.close()
 
 
 @pytest.fixture
