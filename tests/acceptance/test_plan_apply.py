@@ -26,7 +26,8 @@ name: %(name)s
 permissions:
   - {resource_fqn: "acme-prod-cluster:data", resource_type: workspace, role_id: workspace-viewer}
 auto_rotate: {auto_rotate_interval: %(interval)d, grace_period: 3}
-secret_store_config: {type: secret-store, integration_fqn: "acme:aws:secrets-manager", secret_path: "ci/%(name)s"}
+secret_store_config:
+  {type: secret-store, integration_fqn: "acme:aws:secrets-manager", secret_path: "ci/%(name)s"}
 ownedBy: {team: data}
 """
 BARE = """type: virtual-account
