@@ -21,7 +21,9 @@ class ServedEmulator:
     """`reconciler emulator serve` in a subprocess on an ephemeral loopback port."""
 
     def __init__(self, db: Path, *extra: str) -> None:
+        self.db = db
         self.log = db.with_suffix(".log")
+        db.parent.mkdir(parents=True, exist_ok=True)
         self._log_file = self.log.open("w")
         self.process = subprocess.Popen(
             [
@@ -88,7 +90,10 @@ class ServedEmulator:
         data = self.admin("GET", f"{API}/virtual-accounts", params={"limit": 1000}).json()["data"]
         return {a["name"]: a for a in data}
 
-    def all_tokens(self, db: Path) -> list[str]:
-        """Every token the emulator ever issued (read from its database): the canaries."""
-        with sqlite3.connect(db) as connection:
+    def all_tokens(self) -> list[str]:
+        """Every token the emulator holds (read from its database): the canaries."""
+        connection = sqlite3.connect(self.db)
+        try:
             return [row[0] for row in connection.execute("SELECT token FROM jwts")]
+        finally:
+            connection.close()

@@ -190,6 +190,9 @@ class GitRefSource:
         return self._read(*entries[0]) if entries else None
 
     def files(self, paths: Sequence[str]) -> Iterator[SourceFile]:
+        for configured in paths:
+            if not any(self._ls_tree([self._full(configured)], recursive=False)):
+                raise UsageError(f"{self._full(configured)}: configured path does not exist at this ref")
         listing = self._ls_tree([self._full(p) for p in paths], recursive=True)
         seen: set[str] = set()
         for mode, sha, size, path in sorted(listing, key=lambda entry: entry[3]):

@@ -8,10 +8,7 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import TODAY, commit_all, write
 from tests.emulator_process import API, ServedEmulator
@@ -57,7 +54,7 @@ class Reconciler:
     def __call__(
         self, *args: str, token_dir: bool = True, timeout: float = 120
     ) -> subprocess.CompletedProcess[str]:
-        extra = ["--token-dir", str(self.token_dir)] if token_dir and args[0] in ("plan", "apply") else []
+        extra = ["--token-dir", str(self.token_dir)] if token_dir and {"plan", "apply"} & set(args) else []
         command = [sys.executable, "-m", "reconciler", *args, str(self.repo), "--today", TODAY, *extra]
         env = {**os.environ, **self.emulator.env, "CI": "true"}
         env.pop("GITHUB_ACTIONS", None)
@@ -72,18 +69,6 @@ class Reconciler:
 
 def configure(repo: Path, prune: bool = False, max_deletes: int = 5) -> None:
     write(repo / "reconciler.yaml", CONFIG % {"prune": str(prune).lower(), "max_deletes": max_deletes})
-
-
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[ServedEmulator]:
-    server = ServedEmulator(tmp_path / "cp.db")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def reconciler(git_repo: Path, emulator: ServedEmulator, tmp_path: Path) -> Reconciler:
-    return Reconciler(git_repo, emulator, tmp_path / "tokens")
 
 
 def assert_converged(reconciler: Reconciler) -> None:
