@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,11 +28,26 @@ def test_readme_holds_the_two_setup_commands() -> None:
     assert ".venv/bin/pytest" in ci and "-e '.[dev]'" in ci
 
 
-def test_main_command_runs_as_the_installed_console_script() -> None:
-    command = _bash_blocks()[0].split("&& ")[-1].split()
-    executable = Path(sys.executable).parent / "reconciler"
-    result = subprocess.run(
-        [str(executable), *command[1:]], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+def test_main_job_plans_applies_and_then_has_nothing_to_do(tmp_path: Path) -> None:
+    """Runs the README's main command after its install step, in a copy of the example repository, with the
+    installed console script and the embedded control plane (no TFY_HOST)."""
+    shutil.copytree(
+        REPO_ROOT / "manifests-example",
+        tmp_path / "manifests-example",
+        ignore=shutil.ignore_patterns(".reconciler"),
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "valid: 11 files, 12 accounts, 2 skipped, 0 errors" in result.stdout
+    steps = [s.strip().split() for s in _bash_blocks()[0].split("&&") if "bin/reconciler" in s]
+    assert [s[1] for s in steps] == ["plan", "apply", "plan"]
+    env = {k: v for k, v in os.environ.items() if k not in ("TFY_HOST", "TFY_API_KEY", "GITHUB_ACTIONS")}
+    outputs = []
+    for step in steps:
+        executable = Path(sys.executable).parent / "reconciler"
+        result = subprocess.run(
+            [str(executable), *step[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout)
+    assert "embedded control plane" in outputs[0]
+    assert "Plan: 12 to create, 0 to update, 0 to delete" in outputs[0]
+    assert "Apply: 12 applied, 0 failed, 0 skipped; converged." in outputs[1]
+    assert "No changes: the control plane matches Git." in outputs[2]
