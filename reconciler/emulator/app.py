@@ -26,6 +26,7 @@ from reconciler.emulator.store import AccountRow, Store
 
 API = "/api/svc/v1"
 MIN_CLI_VERSION = "0.0.1"
+_FILTERS = ("nameSearchQuery", "ownedByTeams", "isExpired", "filter")
 _FILTER_OPS = {"STRING_CONTAINS", "STRING_EQUALS", "EQUALS", "STRING_STARTS_WITH", "EXISTS"}
 
 
@@ -181,13 +182,13 @@ async def list_accounts(request: Request) -> Response:
     control_plane, _ = _admin(request)
     limit = _int_param(request, "limit", 100, 1, 1000)
     offset = _int_param(request, "offset", 0, 0, None)
-    accounts = _filtered(control_plane, request)
-    page = accounts[offset : offset + limit]
+    if any(key in request.query_params for key in _FILTERS):
+        accounts = _filtered(control_plane, request)
+        page, total = accounts[offset : offset + limit], len(accounts)
+    else:
+        page, total = control_plane.store.account_page(limit, offset)
     return JSONResponse(
-        {
-            "data": control_plane.render(page),
-            "pagination": {"total": len(accounts), "offset": offset, "limit": limit},
-        }
+        {"data": control_plane.render(page), "pagination": {"total": total, "offset": offset, "limit": limit}}
     )
 
 

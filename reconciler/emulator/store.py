@@ -162,6 +162,15 @@ class Store:
             rows = self._db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY name").fetchall()
         return [_account(r) for r in rows]
 
+    def account_page(self, limit: int, offset: int) -> tuple[list[AccountRow], int]:
+        """One page in name order and the total, straight from SQL (the unfiltered listing is the hot path)."""
+        with self._lock:
+            total = int(self._db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0])
+            rows = self._db.execute(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY name LIMIT ? OFFSET ?", (limit, offset)
+            ).fetchall()
+        return [_account(r) for r in rows], total
+
     def accounts_due_for_rotation(self, now: str) -> list[AccountRow]:
         with self._lock:
             rows = self._db.execute(
