@@ -10,8 +10,7 @@ NOTIFY = (
     "  type: email\n  notification_channel: acme:notification-channel:email-{team}\n"
     "  to_emails: [{team}@acme.example]\n",
     "  type: slack-webhook\n  notification_channel: acme:notification-channel:slack-{team}\n",
-    "  type: slack-bot\n  notification_channel: acme:notification-channel:slack-bot\n"
-    '  channels: ["#{team}-alerts"]\n',
+    '  type: slack-bot\n  notification_channel: acme:notification-channel:slack-bot\n  channels: ["#{team}-alerts"]\n',
     "  type: pagerduty\n  notification_channel: acme:notification-channel:pagerduty-{team}\n",
     "  type: ms-teams-webhook\n  notification_channel: acme:notification-channel:teams-{team}\n",
 )

@@ -31,9 +31,7 @@ def timed(command: list[str], expect_ok: bool = True) -> float:
     result = subprocess.run(command, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if expect_ok and result.returncode != 0:
-        raise SystemExit(
-            f"{command[0]} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr}"
-        )
+        raise SystemExit(f"{command[0]} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr}")
     return elapsed
 
 

@@ -112,9 +112,7 @@ async def _create(change: Change, client: ControlPlane, sink: TokenDir | None) -
         raise TokenSinkError("no token destination: the plan was made with --token-dir; pass it to apply too")
     created = await client.create(_pending(change.desired))
     if created.token is None:
-        raise TokenSinkError(
-            "the control plane returned no token (the account existed already); nothing delivered"
-        )
+        raise TokenSinkError("the control plane returned no token (the account existed already); nothing delivered")
     where = sink.deliver(change.name, created.token)
     await client.update(change.desired)
     how = " (response lost; token recovered by GET .../token)" if created.recovered else ""

@@ -64,9 +64,7 @@ def config_from_data(data: Mapping[str, Any] | None, repository_id: str) -> Repo
         adopt=frozenset(data.get("adopt", ())),
         prune=PrunePolicy(**prune),
         policy=Policy(
-            require_token_destination=policy.get(
-                "require_token_destination", defaults.require_token_destination
-            ),
+            require_token_destination=policy.get("require_token_destination", defaults.require_token_destination),
             denied_roles=tuple(policy.get("denied_roles", defaults.denied_roles)),
             max_expiry_days=policy.get("max_expiry_days", defaults.max_expiry_days),
             expiry_warning_days=policy.get("expiry_warning_days", defaults.expiry_warning_days),

@@ -110,9 +110,7 @@ class LiveAccount:
     @property
     def fingerprint(self) -> str:
         """Identifies the account *as read*: any write by anyone changes it (manifest or updatedAt)."""
-        return sha256_hex(
-            canonical_json({"id": self.id, "manifest": self.manifest, "updatedAt": self.updated_at})
-        )
+        return sha256_hex(canonical_json({"id": self.id, "manifest": self.manifest, "updatedAt": self.updated_at}))
 
 
 class Token:

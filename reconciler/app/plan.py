@@ -83,9 +83,7 @@ async def _fresh_plan(request: PlanRequest, repository: LoadedRepository, client
         desired_count=len(report.accounts),
     )
     if report.errors:
-        return (
-            header  # never plan from a partly invalid repository: a missing manifest could read as a delete
-        )
+        return header  # never plan from a partly invalid repository: a missing manifest could read as a delete
     live = await client.list_accounts()
     options = PlanOptions(request.today, request.token_dir is not None, request.allow_mass_delete)
     changes = make_changes(report.accounts, live, config, options)
@@ -122,9 +120,7 @@ async def _apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> Ap
             outcomes = await execute(to_apply, client, sink)
         except ControlPlaneError as exc:  # pragma: no cover - execute reports per account
             outcomes = [Outcome(c.name, c.action, "failed", str(exc)) for c in to_apply]
-        return ApplyReport(
-            fresh, tuple(sorted([*outcomes, *refused], key=lambda o: o.name)), client.requests_sent
-        )
+        return ApplyReport(fresh, tuple(sorted([*outcomes, *refused], key=lambda o: o.name)), client.requests_sent)
 
 
 def _match_reviewed(fresh: Plan, reviewed: Plan | None, force: bool) -> tuple[list[Change], list[Outcome]]:

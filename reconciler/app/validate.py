@@ -79,9 +79,7 @@ def _read_config(source: ManifestSource) -> tuple[dict[str, Any] | None, list[Pr
         where = values[1].start_position if len(values) > 1 else Position(file.path, 1, 1)
         return None, [Problem(where, f"{CONFIG_FILE} must hold exactly one mapping")]
     document = values[0]
-    problems = _validator(CONFIG_SCHEMA_FILE).problems(
-        document.value, document.position_of, document.key_position_of
-    )
+    problems = _validator(CONFIG_SCHEMA_FILE).problems(document.value, document.position_of, document.key_position_of)
     return (None if problems else document.value), problems
 
 
@@ -92,9 +90,7 @@ def _parse(file: SourceFile) -> tuple[list[LoadedDocument], list[Problem]]:
     return result.documents, result.problems
 
 
-def _read_file(
-    file: SourceFile, accounts: list[DesiredAccount], skipped: list[SkippedDocument]
-) -> list[Problem]:
+def _read_file(file: SourceFile, accounts: list[DesiredAccount], skipped: list[SkippedDocument]) -> list[Problem]:
     documents, problems = _parse(file)
     for document in documents:
         value = document.value
@@ -118,9 +114,7 @@ def _read_file(
             continue
         if not document.clean:
             continue  # the loader already reported why; its value is not what the author wrote
-        found = _validator(MANIFEST_SCHEMA_FILE).problems(
-            value, document.position_of, document.key_position_of
-        )
+        found = _validator(MANIFEST_SCHEMA_FILE).problems(value, document.position_of, document.key_position_of)
         problems.extend(found)
         if not found:
             accounts.append(DesiredAccount(value["name"], value, document.start_position, document.values))

@@ -36,6 +36,7 @@ def cli(debug: bool) -> None:
 cli.add_command(validate_cmd.validate)
 cli.add_command(plan_cmd.plan)
 cli.add_command(plan_cmd.apply)
+cli.add_command(plan_cmd.drift)
 cli.add_command(schema_cmd.schema)
 cli.add_command(emulator_cmd.emulator)
 

@@ -27,6 +27,7 @@ from reconciler.controlplane.errors import (
     DeadlineExceeded,
     ListingIncomplete,
     NotFound,
+    ReadOnlyViolation,
     ResponseLost,
     error_for_status,
 )
@@ -76,8 +77,10 @@ class ControlPlaneClient:
         concurrency: int = 8,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        read_only: bool = False,
     ) -> None:
         self.connection = connection
+        self.read_only = read_only
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
         self._semaphore = asyncio.Semaphore(concurrency)
@@ -100,14 +103,14 @@ class ControlPlaneClient:
     # -- requests -----------------------------------------------------------------------------------------
     async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         """One HTTP exchange, mapped to our errors; no retries here."""
+        if self.read_only and method != "GET":
+            raise ReadOnlyViolation(f"{method} {path} refused: this client is read-only (drift never writes)")
         async with self._semaphore:
             self.requests_sent += 1
             try:
                 response = await self._http.request(method, f"{API}{path}", **kwargs)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                raise ConnectionFailed(
-                    f"cannot reach the control plane at {self.connection.description}"
-                ) from exc
+                raise ConnectionFailed(f"cannot reach the control plane at {self.connection.description}") from exc
             except (
                 httpx.TimeoutException,
                 httpx.RemoteProtocolError,
@@ -138,9 +141,7 @@ class ControlPlaneClient:
         outcome = state.outcome
         exc = outcome.exception() if outcome is not None else None
         retry_after = exc.retry_after if isinstance(exc, ControlPlaneError) else None
-        return backoff_seconds(
-            state.attempt_number, retry_after, self.policy, datetime.now(UTC), random.random()
-        )
+        return backoff_seconds(state.attempt_number, retry_after, self.policy, datetime.now(UTC), random.random())
 
     async def _sleep_within_deadline(self, seconds: float) -> None:
         if time.monotonic() + seconds > self._deadline:
@@ -162,9 +163,7 @@ class ControlPlaneClient:
         accounts: list[LiveAccount] = []
         total: int | None = None
         while True:
-            page = await self._call(
-                "GET", "/virtual-accounts", params={"limit": PAGE_SIZE, "offset": len(accounts)}
-            )
+            page = await self._call("GET", "/virtual-accounts", params={"limit": PAGE_SIZE, "offset": len(accounts)})
             data = page.get("data")
             page_total = (page.get("pagination") or {}).get("total")
             if not isinstance(data, list) or not isinstance(page_total, int):
@@ -189,9 +188,7 @@ class ControlPlaneClient:
         return live_account((await self._call("GET", f"/virtual-accounts/{account_id}"))["data"])
 
     async def find(self, name: str) -> LiveAccount | None:
-        page = await self._call(
-            "GET", "/virtual-accounts", params={"nameSearchQuery": name, "limit": PAGE_SIZE}
-        )
+        page = await self._call("GET", "/virtual-accounts", params={"nameSearchQuery": name, "limit": PAGE_SIZE})
         return next((live_account(d) for d in page.get("data", []) if d.get("name") == name), None)
 
     async def token(self, account_id: str) -> Token:
@@ -237,9 +234,7 @@ class ControlPlaneClient:
                 return Created(live_account(response["data"]), Token(token) if token else None, False)
             if attempt == self.policy.max_attempts:
                 raise failure
-            wait = backoff_seconds(
-                attempt, failure.retry_after, self.policy, datetime.now(UTC), random.random()
-            )
+            wait = backoff_seconds(attempt, failure.retry_after, self.policy, datetime.now(UTC), random.random())
             await self._sleep_within_deadline(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -65,6 +65,10 @@ class ListingIncomplete(ControlPlaneError):
     """The paginated listing did not add up: nothing may be planned or deleted from it."""
 
 
+class ReadOnlyViolation(ControlPlaneError):
+    """A write attempted through a read-only client; raised before anything is sent."""
+
+
 class DeadlineExceeded(ControlPlaneError):
     """The run's overall deadline passed while retrying."""
 

@@ -272,8 +272,7 @@ class ControlPlane:
             if store["secret_group"] not in tenant.secret_groups:
                 raise ApiError(
                     422,
-                    f"manifest.secret_store_config.secret_group: secret group '{store['secret_group']}' "
-                    "does not exist",
+                    f"manifest.secret_store_config.secret_group: secret group '{store['secret_group']}' does not exist",
                 )
         elif store and store["integration_fqn"] not in tenant.secret_stores:
             raise ApiError(
@@ -301,9 +300,7 @@ class ControlPlane:
         if actual != kind:
             raise ApiError(422, f"{where}.resource_type: resource '{fqn}' is a {actual}, not a {kind}")
         if role.resource_type != kind:
-            raise ApiError(
-                422, f"{where}.role_id: role '{role.id}' applies to {role.resource_type}, not to {kind}"
-            )
+            raise ApiError(422, f"{where}.role_id: role '{role.id}' applies to {role.resource_type}, not to {kind}")
 
     # reads ------------------------------------------------------------------------------------------------
     def account(self, account_id: str) -> AccountRow:
@@ -387,9 +384,7 @@ class ControlPlane:
                 return self._update(existing, normalized, dry_run, now), None, existing.manifest
             return (*self._create(normalized, dry_run, identity, now), None)
 
-    def _update(
-        self, existing: AccountRow, manifest: dict[str, Any], dry_run: bool, now: datetime
-    ) -> AccountRow:
+    def _update(self, existing: AccountRow, manifest: dict[str, Any], dry_run: bool, now: datetime) -> AccountRow:
         if "permissions" not in manifest and "permissions" in existing.manifest:
             manifest["permissions"] = existing.manifest["permissions"]  # omitted: access stays as it is
         updated = replace(
@@ -491,9 +486,7 @@ class ControlPlane:
         with self.store.transaction():
             account = self.account(account_id)
             if account.manifest.get("identity_provider_mapping"):
-                raise ApiError(
-                    422, "token regeneration is not allowed when identity_provider_mapping is configured"
-                )
+                raise ApiError(422, "token regeneration is not allowed when identity_provider_mapping is configured")
             now = self.clock.now()
             return self._replace_token(account, grace, now, event="regenerated").token
 
@@ -519,17 +512,13 @@ class ControlPlane:
         for due in self.store.accounts_due_for_rotation(iso(now)):
             with self.store.transaction():
                 account = self.store.account_by_id(due.id)
-                while (
-                    account is not None and account.next_rotation and parse_iso(account.next_rotation) <= now
-                ):
+                while account is not None and account.next_rotation and parse_iso(account.next_rotation) <= now:
                     settings = account.manifest["auto_rotate"]
                     at = parse_iso(account.next_rotation)
                     self._replace_token(account, timedelta(days=settings["grace_period"]), at, "rotated")
                     account = self.store.account_by_id(due.id)
                     assert account is not None
-                    account = replace(
-                        account, next_rotation=iso(at + timedelta(days=settings["auto_rotate_interval"]))
-                    )
+                    account = replace(account, next_rotation=iso(at + timedelta(days=settings["auto_rotate_interval"])))
                     self.store.save_account(account)
                     rotated += 1
         return rotated

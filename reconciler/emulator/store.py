@@ -145,16 +145,12 @@ class Store:
     # accounts ---------------------------------------------------------------------------------------------
     def account_by_id(self, account_id: str) -> AccountRow | None:
         with self._lock:
-            row = self._db.execute(
-                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,)
-            ).fetchone()
+            row = self._db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE id = ?", (account_id,)).fetchone()
         return None if row is None else _account(row)
 
     def account_by_name(self, name: str) -> AccountRow | None:
         with self._lock:
-            row = self._db.execute(
-                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE name = ?", (name,)
-            ).fetchone()
+            row = self._db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE name = ?", (name,)).fetchone()
         return None if row is None else _account(row)
 
     def all_accounts(self) -> list[AccountRow]:
@@ -231,8 +227,7 @@ class Store:
     def jwt_by_token(self, token: str) -> JwtRow | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, account_id, token, token_type, created_at, updated_at, expiry FROM jwts "
-                "WHERE token = ?",
+                "SELECT id, account_id, token, token_type, created_at, updated_at, expiry FROM jwts WHERE token = ?",
                 (token,),
             ).fetchone()
         return None if row is None else JwtRow(*row)
@@ -258,8 +253,7 @@ class Store:
     def secrets(self) -> list[tuple[str, str, str, str, str, str]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT store, path, value, jwt_id, account_name, updated_at FROM secrets "
-                "ORDER BY store, path"
+                "SELECT store, path, value, jwt_id, account_name, updated_at FROM secrets ORDER BY store, path"
             ).fetchall()
         return [tuple(r) for r in rows]
 

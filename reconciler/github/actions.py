@@ -33,3 +33,23 @@ def annotation(problem: Problem, title: str = "va-reconciler") -> str:
 
 def add_mask(value: str) -> str:
     return f"::add-mask::{value}"
+
+
+SUMMARY_LIMIT = 1024 * 1024
+
+
+def append_summary(path: str, markdown: str) -> str | None:
+    """Append to $GITHUB_STEP_SUMMARY within its 1 MiB limit; returns a warning instead of failing the job."""
+    data = markdown.encode("utf-8")
+    if len(data) > SUMMARY_LIMIT:
+        return f"::warning::the job summary would be {len(data)} bytes, over GitHub's 1 MiB limit; not written"
+    with open(path, "ab") as handle:
+        handle.write(data + b"\n")
+    return None
+
+
+def set_outputs(path: str, values: dict[str, str]) -> None:
+    """Write step outputs ($GITHUB_OUTPUT), one `name=value` line each (values here are single-line)."""
+    with open(path, "a", encoding="utf-8") as handle:
+        for key, value in values.items():
+            handle.write(f"{key}={value.replace(chr(10), ' ')}\n")

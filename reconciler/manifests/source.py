@@ -197,9 +197,7 @@ class GitRefSource:
         seen: set[str] = set()
         for mode, sha, size, path in sorted(listing, key=lambda entry: entry[3]):
             relative = (
-                PurePosixPath(path).relative_to(self._prefix)
-                if str(self._prefix) != "."
-                else (PurePosixPath(path))
+                PurePosixPath(path).relative_to(self._prefix) if str(self._prefix) != "." else (PurePosixPath(path))
             )
             if path in seen or _hidden(relative) or not _is_manifest(path):
                 continue
@@ -209,9 +207,7 @@ class GitRefSource:
 
     def _ls_tree(self, pathspecs: list[str], recursive: bool) -> Iterator[tuple[str, str, int, str]]:
         flags = ["-r"] if recursive else []
-        output: str = self._repo.git.ls_tree(
-            *flags, "-l", "-z", "--full-tree", self.revision, "--", *pathspecs
-        )
+        output: str = self._repo.git.ls_tree(*flags, "-l", "-z", "--full-tree", self.revision, "--", *pathspecs)
         for record in output.split("\0"):
             if not record:
                 continue

@@ -270,11 +270,7 @@ class _Builder:
         self._stack.append(_Frame(container, path if path is not None else ("<dropped>",)))
 
     def _expects_key(self) -> bool:
-        return (
-            bool(self._stack)
-            and isinstance(self._stack[-1].container, dict)
-            and (self._stack[-1].key is _NO_KEY)
-        )
+        return bool(self._stack) and isinstance(self._stack[-1].container, dict) and (self._stack[-1].key is _NO_KEY)
 
     def _add(self, value: Any, event: yaml.Event) -> JsonPath | None:
         """Place `value` in the current container; returns its path, or None when it was dropped."""
@@ -308,9 +304,7 @@ class _Builder:
         if key is _DROP:
             return
         if not isinstance(key, str):
-            shown = (
-                "a mapping" if isinstance(key, dict) else "a list" if isinstance(key, list) else (repr(key))
-            )
+            shown = "a mapping" if isinstance(key, dict) else "a list" if isinstance(key, list) else (repr(key))
             self.problems.append(
                 Problem(
                     Position(self.file, *line_col),
@@ -321,9 +315,7 @@ class _Builder:
         if key in frame.container or (*frame.path, key) in self._keys:
             first = self._keys.get((*frame.path, key))
             where = f" (first defined at line {first[0]})" if first is not None else ""
-            self.problems.append(
-                Problem(Position(self.file, *line_col), f"duplicate key '{key}'{where}; keep one")
-            )
+            self.problems.append(Problem(Position(self.file, *line_col), f"duplicate key '{key}'{where}; keep one"))
             return
         frame.key = key
 

@@ -38,8 +38,7 @@ def normalize(manifest: Mapping[str, Any]) -> dict[str, Any]:
     target = result.get("notification_target")
     if isinstance(target, Mapping):
         result["notification_target"] = {
-            k: _as_set(v) if k in ("to_emails", "channels") and isinstance(v, list) else v
-            for k, v in target.items()
+            k: _as_set(v) if k in ("to_emails", "channels") and isinstance(v, list) else v for k, v in target.items()
         }
     store = result.get("secret_store_config")
     if isinstance(store, Mapping) and "type" not in store:

@@ -81,9 +81,7 @@ class Change:
             account_id=data.get("account_id"),
             desired=data.get("desired"),
             live_fingerprint=data.get("live_fingerprint"),
-            diffs=tuple(
-                FieldDiff(d["path"], d["kind"], d["before"], d["after"]) for d in data.get("diffs", [])
-            ),
+            diffs=tuple(FieldDiff(d["path"], d["kind"], d["before"], d["after"]) for d in data.get("diffs", [])),
             warnings=tuple(data.get("warnings", ())),
             errors=tuple(data.get("errors", ())),
             reason=data.get("reason", ""),
@@ -118,9 +116,7 @@ class Plan:
     @property
     def has_errors(self) -> bool:
         """Anything a reviewer must act on: invalid manifests, server rejections, conflicts, blocks."""
-        return bool(self.problems) or any(
-            c.errors or c.action in ("conflict", "blocked") for c in self.changes
-        )
+        return bool(self.problems) or any(c.errors or c.action in ("conflict", "blocked") for c in self.changes)
 
     def by_name(self) -> dict[str, Change]:
         return {c.name: c for c in self.changes}

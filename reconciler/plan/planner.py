@@ -43,10 +43,10 @@ def make_changes(
 
 
 def owns(live: LiveAccount, config: RepoConfig) -> bool:
-    return _tags(live.manifest).get(config.ownership.key) == config.ownership.value
+    return tags_of(live.manifest).get(config.ownership.key) == config.ownership.value
 
 
-def _tags(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
+def tags_of(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
     tags = manifest.get("tags")
     return tags if isinstance(tags, Mapping) else {}
 
@@ -58,9 +58,7 @@ def token_destination(manifest: Mapping[str, Any], token_dir: bool) -> str | Non
         group, key = store["secret_group"], store["key"]
         return f"TrueFoundry secret group {group}, key {key} (synced by the control plane)"
     if isinstance(store, Mapping):
-        return (
-            f"secret store {store['integration_fqn']} at {store['secret_path']} (synced by the control plane)"
-        )
+        return f"secret store {store['integration_fqn']} at {store['secret_path']} (synced by the control plane)"
     if token_dir:
         return f"--token-dir, file {manifest['name']}.token (mode 0600)"
     return None
@@ -68,7 +66,7 @@ def token_destination(manifest: Mapping[str, Any], token_dir: bool) -> str | Non
 
 def _with_ownership(account: DesiredAccount, config: RepoConfig) -> tuple[dict[str, Any], list[str]]:
     manifest = dict(account.manifest)
-    tags = dict(_tags(manifest))
+    tags = dict(tags_of(manifest))
     key, value = config.ownership.key, config.ownership.value
     blocked = []
     if key in tags and tags[key] != value:
@@ -116,7 +114,7 @@ def _plan_account(
         account_id=live.id,
         live_fingerprint=live.fingerprint,
     )
-    claimed = _tags(account.manifest).get(config.ownership.key) == config.ownership.value
+    claimed = tags_of(account.manifest).get(config.ownership.key) == config.ownership.value
     adopting = not owns(live, config) and (account.name in config.adopt or claimed)
     if not owns(live, config) and not adopting:
         return _conflict(base, live, config)
@@ -124,7 +122,7 @@ def _plan_account(
         return _blocked(base, blocked)
     wanted, have = comparable(manifest, live.manifest)
     diffs = tuple(diff(have, wanted))
-    pending = _tags(live.manifest).get(TOKEN_DELIVERY_TAG) == "pending"
+    pending = tags_of(live.manifest).get(TOKEN_DELIVERY_TAG) == "pending"
     if adopting:
         warnings.append("adopts an account this repository did not create: the ownership tag is added")
     if any(d.path.startswith("auto_rotate") for d in diffs):
@@ -163,8 +161,7 @@ def _plan_create(
     destination = token_destination(manifest, options.token_dir)
     if destination is None and config.policy.require_token_destination:
         blocked.append(
-            "the one-time token has nowhere safe to go: "
-            "add secret_store_config to the manifest or pass --token-dir"
+            "the one-time token has nowhere safe to go: add secret_store_config to the manifest or pass --token-dir"
         )
     if blocked:
         return _blocked(base, blocked)
@@ -179,7 +176,7 @@ def _plan_create(
 
 
 def _conflict(base: Change, live: LiveAccount, config: RepoConfig) -> Change:
-    holder = _tags(live.manifest).get(config.ownership.key)
+    holder = tags_of(live.manifest).get(config.ownership.key)
     if holder is None:
         reason = (
             f"an account named {base.name} already exists without the ownership tag {config.ownership.key}; "
@@ -241,9 +238,7 @@ def _plan_absent(
     ]
 
 
-def _mass_delete_guard(
-    deletes: int, owned: int, desired: int, config: RepoConfig, options: PlanOptions
-) -> str | None:
+def _mass_delete_guard(deletes: int, owned: int, desired: int, config: RepoConfig, options: PlanOptions) -> str | None:
     if not deletes or options.allow_mass_delete:
         return None
     if desired == 0:

@@ -88,22 +88,26 @@ def apply_text(report: Any, color: bool = False) -> str:
     marks = {"applied": ("ok", "32"), "failed": ("FAILED", "31"), "skipped": ("skipped", "33")}
     for outcome in report.outcomes:
         label, code = marks[outcome.status]
-        lines.append(
-            _style(f"  {label:<8} {outcome.action:<13} {outcome.name}", code, color) + f"  {outcome.detail}"
-        )
+        lines.append(_style(f"  {label:<8} {outcome.action:<13} {outcome.name}", code, color) + f"  {outcome.detail}")
     for change in plan.changes:
         if change.action in ("conflict", "blocked") or change.errors:
             reason = change.reason or "; ".join(change.errors)
-            lines.append(
-                _style(f"  {'not done':<8} {change.action:<13} {change.name}", "35", color) + f"  {reason}"
-            )
+            lines.append(_style(f"  {'not done':<8} {change.action:<13} {change.name}", "35", color) + f"  {reason}")
     counts = {s: sum(o.status == s for o in report.outcomes) for s in ("applied", "failed", "skipped")}
     if not report.outcomes and not plan.has_errors:
         lines.append("  Nothing to do: the control plane matches Git.")
     verdict = "converged" if report.converged else "NOT converged"
     lines += [
         "",
-        f"Apply: {counts['applied']} applied, {counts['failed']} failed, "
-        f"{counts['skipped']} skipped; {verdict}.",
+        f"Apply: {counts['applied']} applied, {counts['failed']} failed, {counts['skipped']} skipped; {verdict}.",
     ]
+    return "\n".join(lines)
+
+
+def drift_text(report: Any) -> str:
+    lines = [f"Live: {report.control_plane}", ""]
+    for finding in report.findings:
+        lines.append(f"  {finding.kind:<12} {finding.name}  {finding.detail}")
+        lines += [f"      {d.path}: Git {_value(d.before)} / control plane {_value(d.after)}" for d in finding.diffs]
+    lines += ["", report.headline]
     return "\n".join(lines)

@@ -29,9 +29,7 @@ def summary_line(report: ValidationReport, description: str) -> str:
 
 def as_text(report: ValidationReport, description: str) -> str:
     lines = [problem_line(p) for p in report.problems]
-    lines += [
-        f"{s.position}: skipped: document of type '{s.kind}' is not a virtual account" for s in report.skipped
-    ]
+    lines += [f"{s.position}: skipped: document of type '{s.kind}' is not a virtual account" for s in report.skipped]
     lines.append(summary_line(report, description))
     return "\n".join(lines)
 

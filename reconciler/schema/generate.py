@@ -120,9 +120,7 @@ def _object(spec: Mapping[str, Any], name: str, defs: dict[str, Any]) -> dict[st
     if "source" in spec:
         schema["x-source"] = spec["source"]
     schema["type"] = "object"
-    schema["properties"] = {
-        key: _field(child, f"{name}.{key}".lstrip("."), defs) for key, child in fields.items()
-    }
+    schema["properties"] = {key: _field(child, f"{name}.{key}".lstrip("."), defs) for key, child in fields.items()}
     required = [key for key, child in fields.items() if child.get("required")]
     if required:
         schema["required"] = required

@@ -82,14 +82,10 @@ def _describe(error: Any, locate_value: Locate, locate_key: Locate) -> list[Prob
                 format_json_path(path),
             )
         ]
-    return [
-        Problem(locate_value(path), _short(_value_message(keyword, error, schema)), format_json_path(path))
-    ]
+    return [Problem(locate_value(path), _short(_value_message(keyword, error, schema)), format_json_path(path))]
 
 
-def _unknown_keys(
-    instance: Any, schema: Mapping[str, Any], path: JsonPath, locate_key: Locate
-) -> list[Problem]:
+def _unknown_keys(instance: Any, schema: Mapping[str, Any], path: JsonPath, locate_key: Locate) -> list[Problem]:
     allowed = tuple(schema.get("properties", {}))
     problems = []
     for key in sorted(k for k in instance if k not in allowed):

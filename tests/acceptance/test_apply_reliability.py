@@ -179,9 +179,7 @@ def test_mass_delete_is_refused_without_the_flag(
     commit_all(git_repo, "remove two")
     refused = reconciler("apply")
     assert refused.returncode == 1
-    assert (
-        "would delete 2 accounts, more than prune.max_deletes=1 (pass --allow-mass-delete)" in refused.stdout
-    )
+    assert "would delete 2 accounts, more than prune.max_deletes=1 (pass --allow-mass-delete)" in refused.stdout
     assert set(emulator.accounts()) == {"one-bot", "two-bot", "three-bot"}
     allowed = reconciler("apply", "--allow-mass-delete")
     assert allowed.returncode == 0

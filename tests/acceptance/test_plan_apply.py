@@ -51,9 +51,7 @@ class Reconciler:
         self.emulator = emulator
         self.token_dir = token_dir
 
-    def __call__(
-        self, *args: str, token_dir: bool = True, timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, token_dir: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         extra = ["--token-dir", str(self.token_dir)] if token_dir and {"plan", "apply"} & set(args) else []
         command = [sys.executable, "-m", "reconciler", *args, str(self.repo), "--today", TODAY, *extra]
         env = {**os.environ, **self.emulator.env, "CI": "true"}
@@ -82,9 +80,7 @@ def token_of(emulator: ServedEmulator, name: str) -> str:
     return str(emulator.admin("GET", f"{API}/virtual-accounts/{account['id']}/token").json()["token"])
 
 
-def test_create_update_prune_and_no_op(
-    reconciler: Reconciler, git_repo: Path, emulator: ServedEmulator
-) -> None:
+def test_create_update_prune_and_no_op(reconciler: Reconciler, git_repo: Path, emulator: ServedEmulator) -> None:
     configure(git_repo, prune=True)
     write(git_repo / "accounts" / "steady.yaml", stored("steady-bot"))
     write(git_repo / "accounts" / "changing.yaml", stored("changing-bot"))
@@ -157,10 +153,7 @@ def test_out_of_band_change_is_detected_and_not_overwritten(
 
     applied = reconciler("apply", "--plan", str(plan_file))
     assert applied.returncode == 1
-    assert (
-        "skipped  update        edited-bot  changed in the control plane since the reviewed plan"
-        in applied.stdout
-    )
+    assert "skipped  update        edited-bot  changed in the control plane since the reviewed plan" in applied.stdout
     assert "ok       update        other-bot" in applied.stdout
     after = emulator.accounts()
     assert after["edited-bot"]["manifest"]["auto_rotate"]["auto_rotate_interval"] == 45  # not overwritten
@@ -205,9 +198,7 @@ def test_conflicting_account_receives_zero_writes_until_adopted(
     assert_converged(reconciler)
 
 
-def test_create_without_a_token_destination_is_blocked_at_plan_time(
-    reconciler: Reconciler, git_repo: Path
-) -> None:
+def test_create_without_a_token_destination_is_blocked_at_plan_time(reconciler: Reconciler, git_repo: Path) -> None:
     configure(git_repo)
     write(git_repo / "accounts" / "a.yaml", bare("homeless-bot"))
     commit_all(git_repo, "a")
@@ -224,10 +215,7 @@ def test_server_rejection_becomes_a_positioned_plan_error(reconciler: Reconciler
     planned = reconciler("plan", "--out", str(git_repo.parent / "p.json"))
     assert planned.returncode == 1
     assert "+ create        rejected-bot  (accounts/a.yaml:1:1)" in planned.stdout
-    assert (
-        "error: the control plane rejects it: PUT /virtual-accounts: 422 manifest.ownedBy.team"
-        in planned.stdout
-    )
+    assert "error: the control plane rejects it: PUT /virtual-accounts: 422 manifest.ownedBy.team" in planned.stdout
     data = json.loads((git_repo.parent / "p.json").read_text())
     assert data["changes"][0]["errors"] and data["summary"]["errors"] == 1
 

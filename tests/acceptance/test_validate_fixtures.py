@@ -31,9 +31,7 @@ def test_valid_fixture_passes(fixture: Path, tmp_path: Path, cli: CliRunner) -> 
 
 
 @pytest.mark.parametrize("fixture", INVALID, ids=lambda p: p.name)
-def test_invalid_fixture_reports_exactly_its_expectations(
-    fixture: Path, tmp_path: Path, cli: CliRunner
-) -> None:
+def test_invalid_fixture_reports_exactly_its_expectations(fixture: Path, tmp_path: Path, cli: CliRunner) -> None:
     root = _alone(fixture, tmp_path)
     expected = sorted(
         line.removeprefix("# expect: ").replace("FILE", fixture.name)

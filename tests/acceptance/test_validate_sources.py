@@ -40,18 +40,14 @@ def test_validates_two_refs_without_checking_out(git_repo: Path, cli: CliRunner)
     assert git(git_repo, "status", "--porcelain") == "M accounts/a.yaml"
 
 
-def test_subfolder_of_a_repository_is_read_at_a_ref_with_repo_relative_paths(
-    git_repo: Path, cli: CliRunner
-) -> None:
+def test_subfolder_of_a_repository_is_read_at_a_ref_with_repo_relative_paths(git_repo: Path, cli: CliRunner) -> None:
     write(git_repo / "infra" / "vas" / "x.yaml", GOOD.format(name="x1"))
     commit_all(git_repo, "x")
     result = cli("validate", str(git_repo / "infra"), "--ref", "HEAD", "--today", TODAY)
     assert "infra/vas/x.yaml:2:7: error:" in result.out
 
 
-def test_unknown_ref_and_missing_path_are_usage_errors(
-    git_repo: Path, tmp_path: Path, cli: CliRunner
-) -> None:
+def test_unknown_ref_and_missing_path_are_usage_errors(git_repo: Path, tmp_path: Path, cli: CliRunner) -> None:
     write(git_repo / "a.yaml", GOOD.format(name="abc"))
     commit_all(git_repo, "a")
     unknown = cli("validate", str(git_repo), "--ref", "no-such-branch")
@@ -88,8 +84,7 @@ def test_configured_path_outside_the_repository_is_rejected(tmp_path: Path, cli:
     result = cli("validate", str(tmp_path / "repo"))
     assert result.code == 1
     assert (
-        "reconciler.yaml:1:9: error: a manifest path must be relative to reconciler.yaml and stay inside"
-        in result.out
+        "reconciler.yaml:1:9: error: a manifest path must be relative to reconciler.yaml and stay inside" in result.out
     )
     assert "reconciler.yaml:1:23: error:" in result.out
 
@@ -116,13 +111,9 @@ def test_duplicate_names_across_files_name_both_places(tmp_path: Path, cli: CliR
     write(tmp_path / "b" / "two.yml", "# comment\n" + GOOD.format(name="shared-bot"))
     result = cli("validate", str(tmp_path))
     assert result.code == 1
-    assert (
-        "a/one.yaml:2:7: error: account 'shared-bot' is defined more than once (also at b/two.yml:3:7)"
-        in result.out
-    )
-    assert (
-        "b/two.yml:3:7: error: account 'shared-bot' is defined more than once (also at a/one.yaml:2:7)"
-        in (result.out)
+    assert "a/one.yaml:2:7: error: account 'shared-bot' is defined more than once (also at b/two.yml:3:7)" in result.out
+    assert "b/two.yml:3:7: error: account 'shared-bot' is defined more than once (also at a/one.yaml:2:7)" in (
+        result.out
     )
 
 

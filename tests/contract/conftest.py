@@ -29,9 +29,7 @@ class Emulator:
     def auth(self, token: str = ADMIN) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
 
-    async def put(
-        self, manifest: dict[str, Any], dry_run: bool = False, token: str = ADMIN
-    ) -> httpx.Response:
+    async def put(self, manifest: dict[str, Any], dry_run: bool = False, token: str = ADMIN) -> httpx.Response:
         return await self.client.put(
             f"{API}/virtual-accounts",
             json={"manifest": manifest, "dryRun": dry_run},

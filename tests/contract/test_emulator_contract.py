@@ -138,9 +138,7 @@ async def test_list_filters(emulator: Emulator) -> None:
     assert [a["name"] for a in repeated.json()["data"]] == ["ml-robot", "sre-bot"]
     assert await names(ownedByTeams="data,sre") == ["data-bot", "sre-bot"]
     assert await names(isExpired="false") == ["data-bot", "ml-robot", "sre-bot"]
-    by_tag = (
-        '{"type":"AND","children":[{"json_map":"manifest.tags","key":"env","op":"EQUALS","value":"prod"}]}'
-    )
+    by_tag = '{"type":"AND","children":[{"json_map":"manifest.tags","key":"env","op":"EQUALS","value":"prod"}]}'
     assert await names(filter=by_tag) == ["data-bot"]
     either = (
         '{"type":"OR","children":[{"column":"name","op":"STRING_CONTAINS","value":"sre"},'
@@ -149,9 +147,7 @@ async def test_list_filters(emulator: Emulator) -> None:
     assert await names(filter=either) == ["ml-robot", "sre-bot"]
     error_of(await emulator.get("/virtual-accounts", filter="{not json"), 400)
     error_of(await emulator.get("/virtual-accounts", isExpired="maybe"), 400)
-    await emulator.client.post(
-        "/_emulator/clock", json={"advanceSeconds": 15 * 86400}, headers=emulator.auth()
-    )
+    await emulator.client.post("/_emulator/clock", json={"advanceSeconds": 15 * 86400}, headers=emulator.auth())
     assert await names(isExpired="true") == ["ml-robot"]
 
 
@@ -248,9 +244,7 @@ async def test_exists_get_delete_and_not_found(emulator: Emulator) -> None:
     assert deleted.status_code == 200 and deleted.json() == {}
     assert (await emulator.get("/virtual-accounts/exists", name="gone-bot")).json() == {"exists": False}
     error_of(await emulator.get(f"/virtual-accounts/{data['id']}"), 404)
-    error_of(
-        await emulator.client.delete(f"{API}/virtual-accounts/{data['id']}", headers=emulator.auth()), 404
-    )
+    error_of(await emulator.client.delete(f"{API}/virtual-accounts/{data['id']}", headers=emulator.auth()), 404)
     error_of(await emulator.get(f"/virtual-accounts/{data['id']}/token"), 404)
     error_of(await emulator.get("/no-such-route"), 404)
 
@@ -258,9 +252,7 @@ async def test_exists_get_delete_and_not_found(emulator: Emulator) -> None:
 async def test_authentication_and_authorisation(emulator: Emulator) -> None:
     assert "bearer" in error_of(await emulator.client.get(f"{API}/virtual-accounts"), 401)
     error_of(await emulator.get("/virtual-accounts", token="not-a-token"), 401)
-    forged = pyjwt.encode(
-        {"tenantName": "acme", "exp": 4102444800, "username": "x"}, "wrong-key-" * 4, "HS256"
-    )
+    forged = pyjwt.encode({"tenantName": "acme", "exp": 4102444800, "username": "x"}, "wrong-key-" * 4, "HS256")
     error_of(await emulator.get("/virtual-accounts", token=forged), 401)
     _, plain = await create(emulator, "plain-bot")
     assert "tenant admins" in error_of(await emulator.get("/virtual-accounts", token=plain), 403)
@@ -335,9 +327,7 @@ async def test_secret_store_sync_on_create_and_on_demand(emulator: Emulator) -> 
     info = skipped.json()["syncTokenInSecretStoreInfo"]
     assert info["jwtId"] == data["jwtId"]
     await emulator.client.post("/_emulator/clock", json={"advanceSeconds": 60}, headers=emulator.auth())
-    assert (await emulator.client.post(url, headers=emulator.auth())).json()[
-        "syncTokenInSecretStoreInfo"
-    ] == info
+    assert (await emulator.client.post(url, headers=emulator.auth())).json()["syncTokenInSecretStoreInfo"] == info
     forced = await emulator.client.post(url, params={"force": "true"}, headers=emulator.auth())
     assert forced.json()["syncTokenInSecretStoreInfo"]["updatedAt"] > info["updatedAt"]
     plain, _ = await create(emulator, "no-store-bot")
@@ -372,14 +362,10 @@ async def test_auto_rotation_follows_the_clock(emulator: Emulator) -> None:
         notification_target=EMAIL,
     )
     assert data["nextScheduledRotation"] is not None
-    await emulator.client.post(
-        "/_emulator/clock", json={"advanceSeconds": 29 * 86400}, headers=emulator.auth()
-    )
+    await emulator.client.post("/_emulator/clock", json={"advanceSeconds": 29 * 86400}, headers=emulator.auth())
     same = (await emulator.get(f"/virtual-accounts/{data['id']}")).json()["data"]
     assert same["jwtId"] == data["jwtId"]
-    await emulator.client.post(
-        "/_emulator/clock", json={"advanceSeconds": 2 * 86400}, headers=emulator.auth()
-    )
+    await emulator.client.post("/_emulator/clock", json={"advanceSeconds": 2 * 86400}, headers=emulator.auth())
     rotated = (await emulator.get(f"/virtual-accounts/{data['id']}")).json()["data"]
     assert rotated["jwtId"] != data["jwtId"]
     assert rotated["nextScheduledRotation"] > data["nextScheduledRotation"]
@@ -390,18 +376,14 @@ async def test_auto_rotation_follows_the_clock(emulator: Emulator) -> None:
         ("rotating-bot", "token-rotated", ["x@y.z"])
     ]
     assert (await emulator.get("/session", token=first)).status_code == 200  # within the 2-day grace
-    await emulator.client.post(
-        "/_emulator/clock", json={"advanceSeconds": 2 * 86400}, headers=emulator.auth()
-    )
+    await emulator.client.post("/_emulator/clock", json={"advanceSeconds": 2 * 86400}, headers=emulator.auth())
     error_of(await emulator.get("/session", token=first), 401)
 
 
 async def test_expiration_date_drives_is_expired_and_authentication(emulator: Emulator) -> None:
     data, token = await create(emulator, "expiring-bot", expiration_date="2026-12-31")
     assert data["isExpired"] is False
-    await emulator.client.post(
-        "/_emulator/clock", json={"now": "2027-01-02T00:00:00Z"}, headers=emulator.auth()
-    )
+    await emulator.client.post("/_emulator/clock", json={"now": "2027-01-02T00:00:00Z"}, headers=emulator.auth())
     now = (await emulator.get(f"/virtual-accounts/{data['id']}")).json()["data"]
     assert now["isExpired"] is True
     error_of(await emulator.get("/session", token=token), 401)
@@ -412,9 +394,7 @@ async def test_generic_endpoints_used_by_tfy(emulator: Emulator) -> None:
     dry = (await emulator.client.put(f"{API}/apply", json=body, headers=emulator.auth())).json()
     assert dry["existingManifest"] is None and dry["action"] == "CREATE" and "token" not in dry
     assert (await emulator.get("/virtual-accounts/exists", name="applied-bot")).json()["exists"] is False
-    created = await emulator.client.put(
-        f"{API}/apply", json={**body, "dryRun": False}, headers=emulator.auth()
-    )
+    created = await emulator.client.put(f"{API}/apply", json={**body, "dryRun": False}, headers=emulator.auth())
     assert created.json()["action"] == "CREATE" and "token" not in created.json()
     again = await emulator.client.put(
         f"{API}/apply", json={"manifest": manifest("applied-bot", tags={"a": "b"})}, headers=emulator.auth()
@@ -488,9 +468,7 @@ async def test_a_documented_client_walk(emulator: Emulator) -> None:
     ) as tfy:
         created = await tfy.put("/api/svc/v1/virtual-accounts", json={"manifest": manifest("walk-bot")})
         account_id = created.json()["data"]["id"]
-        assert (await tfy.get(f"/api/svc/v1/virtual-accounts/{account_id}")).json()["data"][
-            "name"
-        ] == "walk-bot"
+        assert (await tfy.get(f"/api/svc/v1/virtual-accounts/{account_id}")).json()["data"]["name"] == "walk-bot"
         listed = await tfy.get("/api/svc/v1/virtual-accounts", params={"limit": 10, "offset": 0})
         assert [a["id"] for a in listed.json()["data"]] == [account_id]
         token = (await tfy.get(f"/api/svc/v1/virtual-accounts/{account_id}/token")).json()["token"]

@@ -33,9 +33,7 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         listed = httpx.get(f"{second.url}{API}/virtual-accounts", headers=AUTH).json()
         assert [a["name"] for a in listed["data"]] == ["durable-bot"]
         assert listed["data"][0]["id"] == created.json()["data"]["id"]
-        assert httpx.get(
-            f"{second.url}{API}/session", headers={"Authorization": f"Bearer {token}"}
-        ).is_success
+        assert httpx.get(f"{second.url}{API}/session", headers={"Authorization": f"Bearer {token}"}).is_success
         assert httpx.get(f"{second.url}/_emulator/clock", headers=AUTH).json()["now"] >= clock_before
     finally:
         assert second.stop() == 0
@@ -45,27 +43,19 @@ def test_a_response_dropped_after_commit_leaves_the_write_done(served: ServedEmu
     fault = {"method": "PUT", "path": "/virtual-accounts$", "dropResponse": True, "times": 1}
     httpx.post(f"{served.url}/_emulator/faults", json=fault, headers=AUTH).raise_for_status()
     with pytest.raises(httpx.RemoteProtocolError):
-        httpx.put(
-            f"{served.url}{API}/virtual-accounts", json={"manifest": manifest("lost-bot")}, headers=AUTH
-        )
-    exists = httpx.get(
-        f"{served.url}{API}/virtual-accounts/exists", params={"name": "lost-bot"}, headers=AUTH
-    )
+        httpx.put(f"{served.url}{API}/virtual-accounts", json={"manifest": manifest("lost-bot")}, headers=AUTH)
+    exists = httpx.get(f"{served.url}{API}/virtual-accounts/exists", params={"name": "lost-bot"}, headers=AUTH)
     assert exists.json() == {"exists": True}
     recovered = httpx.get(
         f"{served.url}{API}/virtual-accounts", params={"nameSearchQuery": "lost-bot"}, headers=AUTH
     ).json()["data"][0]
-    token = httpx.get(f"{served.url}{API}/virtual-accounts/{recovered['id']}/token", headers=AUTH).json()[
-        "token"
-    ]
+    token = httpx.get(f"{served.url}{API}/virtual-accounts/{recovered['id']}/token", headers=AUTH).json()["token"]
     assert httpx.get(f"{served.url}{API}/session", headers={"Authorization": f"Bearer {token}"}).is_success
 
 
 def test_banner_says_where_and_how_to_authenticate(served: ServedEmulator) -> None:
     assert served.banner.startswith("Embedded control plane listening on http://127.0.0.1:")
-    rest = (
-        served.process.stdout.readline() + served.process.stdout.readline() + served.process.stdout.readline()
-    )  # type: ignore[union-attr]
+    rest = served.process.stdout.readline() + served.process.stdout.readline() + served.process.stdout.readline()  # type: ignore[union-attr]
     assert f"export TFY_HOST={served.url}" in rest
     assert f"export TFY_API_KEY={ADMIN}" in rest
 

@@ -26,8 +26,7 @@ def test_each_schema_is_valid_2020_12(path: object) -> None:
 
 def test_annotation_lines_parse_like_the_docs_mean_them() -> None:
     parsed = parse_annotations(
-        '+label=Team Name +sort=2 +usage=The name of the team +uiProps={"optionTypes": ["teams"], '
-        '"maxAllowedUsers": 1}'
+        '+label=Team Name +sort=2 +usage=The name of the team +uiProps={"optionTypes": ["teams"], "maxAllowedUsers": 1}'
     )
     assert parsed == {
         "label": "Team Name",

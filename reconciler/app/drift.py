@@ -1,0 +1,42 @@
+"""Use case: drift. Read-only by construction: the client is made read-only before the first request, so no
+write can reach the control plane from here, whatever the code below tries."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from reconciler.app.plan import PlanRequest
+from reconciler.app.validate import load_repository
+from reconciler.controlplane.client import ControlPlaneClient
+from reconciler.drift import DriftReport, detect_drift
+from reconciler.errors import ReconcilerError
+
+
+class InvalidDesiredState(ReconcilerError):
+    pass
+
+
+def drift(request: PlanRequest) -> DriftReport:
+    return asyncio.run(_drift(request))
+
+
+async def _drift(request: PlanRequest) -> DriftReport:
+    repository = load_repository(request.source, request.today)
+    if repository.report.errors:
+        first = repository.report.errors[0]
+        raise InvalidDesiredState(
+            f"the manifests are invalid ({len(repository.report.errors)} problem(s), first: {first.position}: "
+            f"{first.message}); run `reconciler validate` and fix them before checking drift"
+        )
+    client = ControlPlaneClient(request.connection, concurrency=repository.config.concurrency, read_only=True)
+    assert client.read_only  # checked before any network call
+    async with client:
+        live = await client.list_accounts()
+    findings = detect_drift(repository.report.accounts, live, repository.config, request.today)
+    return DriftReport(
+        findings=findings,
+        revision=repository.revision,
+        control_plane=request.connection.description,
+        checked_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    )
