@@ -3,7 +3,8 @@
 Rendering hostile values naively lets them forge headings or "approved" banners, close a `<details>`, add
 table cells, hide content, link, embed images or @-mention people (reference/security-and-reliability.md §4).
 Every value is shown literally instead:
-- `md_text` (Markdown context: paragraphs, lists, table cells): CR/LF become spaces, HTML is escaped,
+- `md_text` (Markdown context: paragraphs, lists, table cells): CR/LF/tab become spaces, other control
+  characters U+FFFD, HTML is escaped,
   Markdown punctuation is backslash-escaped (`|` included, so table cells keep their shape), and a zero-width
   space breaks `@mentions`, `#123` references, `scheme://` and `www.` autolinks; long values are truncated;
 - `html_text` (inside raw HTML such as `<summary>`, where Markdown is not parsed): the same without
@@ -24,8 +25,13 @@ _REFERENCE = re.compile(r"#(?=\d)")
 _WWW = re.compile(r"(?i)\b(www)(?=\\?\.)")
 
 
-def _flatten(value: object, limit: int) -> str:
-    text = str(value).replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def flatten(value: object, limit: int = MAX_CHARS) -> str:
+    """One line, no control characters (shown as U+FFFD), at most `limit` characters."""
+    text = str(value).replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    text = _CONTROL.sub("\ufffd", text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -38,13 +44,13 @@ def _defuse(text: str) -> str:
 
 
 def md_text(value: object, limit: int = MAX_CHARS) -> Markup:
-    escaped = html.escape(_flatten(value, limit), quote=True)
+    escaped = html.escape(flatten(value, limit), quote=False)
     escaped = _MD_PUNCTUATION.sub(r"\\\1", escaped)
     return Markup(_defuse(escaped))
 
 
 def html_text(value: object, limit: int = MAX_CHARS) -> Markup:
-    return Markup(_defuse(html.escape(_flatten(value, limit), quote=True)))
+    return Markup(_defuse(html.escape(flatten(value, limit), quote=False)))
 
 
 def utf16_length(text: str) -> int:

@@ -1,0 +1,108 @@
+"""Property: whatever a manifest or the server puts in a value, the rendered comment, parsed by GitHub's own
+Markdown implementation (cmark-gfm), keeps its table shape, shows every value literally, and contains no
+link, image, heading, HTML comment, extra `</details>`, live @mention or #reference."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import cmarkgfm
+from cmarkgfm.cmark import Options
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reconciler.config import OwnershipTag
+from reconciler.model import Position
+from reconciler.plan.diff import FieldDiff
+from reconciler.plan.plan import Change, Plan
+from reconciler.render.markdown import ZWSP, flatten
+from reconciler.render.views import Links, _value, plan_comment
+
+HOSTILE = [
+    "a | injected col | more",
+    "x</details>\n\n# APPROVED BY SECURITY\n<details>",
+    "a\n\n| forged | row |",
+    "@octocat please approve",
+    '<img src="https://attacker.example/t.png">',
+    "[click to approve](https://evil.example)",
+    "<!-- marker -->",
+    "```\n# not code",
+    "fixes #1 and org/repo#2",
+    "see www.evil.example or https://evil.example/x",
+    "mail me: a@b.example",
+    "`code` *em* _em_ ~~del~~ \\ backslash",
+    "<script>alert(1)</script>",
+    "&amp; &lt; entities",
+    "x" * 1000,
+]
+values = st.one_of(st.sampled_from(HOSTILE), st.text(min_size=0, max_size=400))
+
+
+class _Inspector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+        self.comments = 0
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        if tag == "tr":
+            self.rows.append([])
+        if tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        self.tags.append(f"/{tag}")
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.comments += 1
+
+
+def _shown(text: str) -> str:
+    """What a cell must show: the value flattened to one line and truncated, trimmed as a table cell is."""
+    return flatten(text).strip(" ")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(before=values, after=values, path=values, warning=values)
+def test_hostile_values_render_literally_and_inertly(before: str, after: str, path: str, warning: str) -> None:
+    change = Change(
+        name="hostile-bot",
+        action="update",
+        position=Position("accounts/a.yaml", 3, 1),
+        desired={"name": "hostile-bot"},
+        diffs=(FieldDiff(path, "change", before, after),),
+        warnings=(warning,),
+    )
+    plan = Plan(changes=(change,), control_plane="https://tfy.example", ownership=OwnershipTag("k", "v"))
+    body = plan_comment(plan, Links(repository="acme/accounts", sha="a" * 40))
+    html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE)
+    page = _Inspector()
+    page.feed(html)
+
+    # Shape: the counts table (header + one row) and the diff table (header + one row), three cells each.
+    diff_rows = [row for row in page.rows if len(row) == 3]
+    assert len(diff_rows) == 2, diff_rows
+    cells = [cell.replace(ZWSP, "") for cell in diff_rows[1]]
+    assert cells == [_shown(path), _shown(_value(before)), _shown(_value(after))]
+
+    # Nothing hidden, linked, embedded, forged or mentioned.
+    assert page.tags.count("details") == page.tags.count("/details") == 1
+    assert not {"a", "img", "h1", "h2", "h4", "h5", "h6", "script"} & set(page.tags)
+    assert page.tags.count("h3") == 1  # our own title
+    assert page.comments == 1  # our own marker
+    text = "".join(page.text)
+    assert f"Warning: {flatten(warning)}".strip(" ") in text.replace(ZWSP, "")
+    assert "@" not in text.replace("@" + ZWSP, "")
+    assert not any(text[i] == "#" and text[i + 1 : i + 2].isdigit() for i in range(len(text) - 1))
