@@ -1,0 +1,112 @@
+"""The shipped workflows and composite action keep their security properties
+(reference/security-and-reliability.md §1 and §8, items 1-5)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
+ACTION = REPO_ROOT / ".github" / "actions" / "reconcile" / "action.yml"
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+def load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+    # PyYAML reads the key `on` as the boolean True (YAML 1.1), which is exactly why our loader does not.
+    on = workflow.get("on", workflow.get(True))
+    return on if isinstance(on, dict) else dict.fromkeys(on)
+
+
+def uses(data: dict[str, Any]) -> list[str]:
+    steps = [s for job in data.get("jobs", {}).values() for s in job.get("steps", [])]
+    steps += data.get("runs", {}).get("steps", [])
+    return [s["uses"] for s in steps if "uses" in s]
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_full_commit_sha(path: Path) -> None:
+    for reference in uses(load(path)):
+        assert reference.startswith("./") or PINNED.match(reference), reference
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_least_privilege_and_no_pull_request_target(path: Path) -> None:
+    workflow = load(path)
+    assert "pull_request_target" not in triggers(workflow)
+    assert workflow["permissions"] == {}, "top-level permissions must be empty; jobs ask for what they need"
+    for name, job in workflow["jobs"].items():
+        granted = job.get("permissions", {})
+        assert granted.get("contents") in (None, "read")
+        assert "id-token" not in granted or name in ("apply", "drift")
+        assert "pull-requests" not in granted or name in ("plan", "apply")
+        assert "issues" not in granted or name == "drift"
+        assert not {k for k, v in granted.items() if v == "write"} - {"pull-requests", "issues", "id-token"}
+
+
+@pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
+def test_no_expression_injection_in_run_steps(path: Path) -> None:
+    data = load(path)
+    steps = [s for job in data.get("jobs", {}).values() for s in job.get("steps", [])]
+    steps += data.get("runs", {}).get("steps", [])
+    for step in steps:
+        assert "${{" not in step.get("run", ""), f"{path.name}: pass values through env:, not into run:"
+
+
+def test_apply_is_serialised_protected_and_reconciles_main() -> None:
+    workflow = load(REPO_ROOT / ".github" / "workflows" / "apply.yml")
+    assert set(triggers(workflow)) == {"push", "workflow_dispatch"}
+    assert triggers(workflow)["push"]["branches"] == ["main"]
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    job = workflow["jobs"]["apply"]
+    assert job["environment"] == "truefoundry-prod"
+    assert job["if"] == "github.ref == 'refs/heads/main'"
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["ref"] == "main"  # main's HEAD, not the triggering commit
+
+
+def test_plan_runs_on_pull_request_with_a_read_only_credential() -> None:
+    workflow = load(REPO_ROOT / ".github" / "workflows" / "plan.yml")
+    assert set(triggers(workflow)) == {"pull_request"}
+    step = next(s for s in workflow["jobs"]["plan"]["steps"] if s.get("uses") == "./.github/actions/reconcile")
+    assert "PLAN" in step["env"]["TFY_API_KEY"]
+
+
+def test_drift_is_scheduled_and_shares_the_apply_concurrency_group() -> None:
+    drift = load(REPO_ROOT / ".github" / "workflows" / "drift.yml")
+    apply = load(REPO_ROOT / ".github" / "workflows" / "apply.yml")
+    assert set(triggers(drift)) == {"schedule", "workflow_dispatch"}
+    assert drift["concurrency"]["group"] == apply["concurrency"]["group"]
+
+
+def test_the_action_validates_only_without_credentials(tmp_path: Path) -> None:
+    """Runs the action's own script, as a fork's pull request would: no TFY_HOST, no TFY_API_KEY."""
+    script = load(ACTION)["runs"]["steps"][-1]["run"]
+    summary = tmp_path / "summary.md"
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "COMMAND": "plan",
+        "MANIFESTS": str(REPO_ROOT / "manifests-example"),
+        "ENVIRONMENT": "",
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    result = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid: 11 files, 12 accounts" in result.stdout
+    assert "::notice title=va-reconciler::No control-plane credentials" in result.stdout
+    assert "no live plan was made" in summary.read_text()
+    assert not (tmp_path / "plan.json").exists()
+    refused = subprocess.run(["bash", "-c", script], env={**env, "COMMAND": "apply"}, capture_output=True, text=True)
+    assert refused.returncode == 1 and "apply needs TFY_HOST and TFY_API_KEY" in refused.stdout
