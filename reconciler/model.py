@@ -40,6 +40,21 @@ class Problem:
     json_path: str = ""
     severity: Severity = "error"
 
+    def to_data(self) -> dict[str, Any]:
+        where = self.position
+        return {
+            "file": where.file,
+            "line": where.line,
+            "col": where.col,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.json_path,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Problem:
+        return cls(Position(data["file"], data["line"], data["col"]), data["message"], data["path"], data["severity"])
+
 
 @dataclass(frozen=True)
 class DesiredAccount:

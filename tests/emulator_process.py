@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-ADMIN = "admin-token-for-tests"
+ADMIN = "tfy_admin-token-for-tests"  # `tfy_` keys make TrueFoundry's CLI ask /session instead of decoding a JWT
 API = "/api/svc/v1"
 
 

@@ -133,17 +133,7 @@ class Plan:
             "live_count": self.live_count,
             "desired_count": self.desired_count,
             "summary": self.counts(),
-            "problems": [
-                {
-                    "file": p.position.file,
-                    "line": p.position.line,
-                    "col": p.position.col,
-                    "severity": p.severity,
-                    "message": p.message,
-                    "path": p.json_path,
-                }
-                for p in self.problems
-            ],
+            "problems": [p.to_data() for p in self.problems],
             "changes": [c.to_data() for c in self.changes],
         }
 
@@ -165,10 +155,7 @@ class Plan:
         claimed = data.pop("checksum", None)
         plan = cls(
             changes=tuple(Change.from_data(c) for c in data["changes"]),
-            problems=tuple(
-                Problem(Position(p["file"], p["line"], p["col"]), p["message"], p["path"], p["severity"])
-                for p in data["problems"]
-            ),
+            problems=tuple(Problem.from_data(p) for p in data["problems"]),
             revision=data["revision"],
             source=data["source"],
             control_plane=data["control_plane"],

@@ -13,7 +13,7 @@ Safety is decided here, before any write can be planned:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -103,46 +103,39 @@ def _plan_account(
     manifest, blocked = _with_ownership(account, config)
     policy_blocks, warnings = _policy(account, config, options)
     blocked += policy_blocks
-    base = Change(name=account.name, action="no-op", position=account.position, desired=manifest)
-    if live is None:
-        return _plan_create(base, manifest, blocked, warnings, config, options)
     base = Change(
         name=account.name,
         action="no-op",
         position=account.position,
         desired=manifest,
-        account_id=live.id,
-        live_fingerprint=live.fingerprint,
+        account_id=live.id if live else None,
+        live_fingerprint=live.fingerprint if live else None,
     )
+    if live is None:
+        return _plan_create(base, blocked, warnings, config, options)
     claimed = tags_of(account.manifest).get(config.ownership.key) == config.ownership.value
     adopting = not owns(live, config) and (account.name in config.adopt or claimed)
     if not owns(live, config) and not adopting:
-        return _conflict(base, live, config)
+        return replace(base, action="conflict", reason=_conflict_reason(account.name, live, config))
+    pending = tags_of(live.manifest).get(TOKEN_DELIVERY_TAG) == "pending"
+    if pending and not options.token_dir:
+        blocked.append("its one-time token was never delivered: pass --token-dir to recover it")
     if blocked:
-        return _blocked(base, blocked)
+        return replace(base, action="blocked", reason="; ".join(blocked))
     wanted, have = comparable(manifest, live.manifest)
     diffs = tuple(diff(have, wanted))
-    pending = tags_of(live.manifest).get(TOKEN_DELIVERY_TAG) == "pending"
     if adopting:
         warnings.append("adopts an account this repository did not create: the ownership tag is added")
     if any(d.path.startswith("auto_rotate") for d in diffs):
         warnings.append(
             "changes auto_rotate on an existing account: TrueFoundry's UI does not allow this edit; "
-            "through the "
-            "API the new schedule applies from the current token"
+            "through the API the new schedule applies from the current token"
         )
-    if pending and not options.token_dir:
-        return _blocked(base, ["its one-time token was never delivered: pass --token-dir to recover it"])
     if pending:
         warnings.append("recovers the token a crashed run never delivered (GET .../token) into --token-dir")
-    action = "update" if diffs else "recover-token" if pending else "no-op"
-    return Change(
-        name=base.name,
-        action=action,
-        position=base.position,
-        desired=manifest,
-        account_id=live.id,
-        live_fingerprint=live.fingerprint,
+    return replace(
+        base,
+        action="update" if diffs else "recover-token" if pending else "no-op",
         diffs=diffs,
         warnings=tuple(warnings),
         deliver_token=pending,
@@ -151,60 +144,27 @@ def _plan_account(
 
 
 def _plan_create(
-    base: Change,
-    manifest: dict[str, Any],
-    blocked: list[str],
-    warnings: list[str],
-    config: RepoConfig,
-    options: PlanOptions,
+    base: Change, blocked: list[str], warnings: list[str], config: RepoConfig, options: PlanOptions
 ) -> Change:
-    destination = token_destination(manifest, options.token_dir)
+    assert base.desired is not None
+    destination = token_destination(base.desired, options.token_dir)
     if destination is None and config.policy.require_token_destination:
         blocked.append(
             "the one-time token has nowhere safe to go: add secret_store_config to the manifest or pass --token-dir"
         )
     if blocked:
-        return _blocked(base, blocked)
-    return Change(
-        name=base.name,
-        action="create",
-        position=base.position,
-        desired=manifest,
-        warnings=tuple(warnings),
-        token_destination=destination,
-    )
+        return replace(base, action="blocked", reason="; ".join(blocked))
+    return replace(base, action="create", warnings=tuple(warnings), token_destination=destination)
 
 
-def _conflict(base: Change, live: LiveAccount, config: RepoConfig) -> Change:
+def _conflict_reason(name: str, live: LiveAccount, config: RepoConfig) -> str:
     holder = tags_of(live.manifest).get(config.ownership.key)
     if holder is None:
-        reason = (
-            f"an account named {base.name} already exists without the ownership tag {config.ownership.key}; "
+        return (
+            f"an account named {name} already exists without the ownership tag {config.ownership.key}; "
             "list it under adopt: in reconciler.yaml to take it over"
         )
-    else:
-        reason = f"an account named {base.name} is owned by {config.ownership.key}={holder}"
-    return Change(
-        name=base.name,
-        action="conflict",
-        position=base.position,
-        desired=base.desired,
-        account_id=live.id,
-        live_fingerprint=live.fingerprint,
-        reason=reason,
-    )
-
-
-def _blocked(base: Change, reasons: list[str]) -> Change:
-    return Change(
-        name=base.name,
-        action="blocked",
-        position=base.position,
-        desired=base.desired,
-        account_id=base.account_id,
-        live_fingerprint=base.live_fingerprint,
-        reason="; ".join(reasons),
-    )
+    return f"an account named {name} is owned by {config.ownership.key}={holder}"
 
 
 def _plan_absent(

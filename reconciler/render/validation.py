@@ -52,16 +52,6 @@ def as_json(report: ValidationReport, description: str, revision: str | None) ->
             {"file": s.position.file, "line": s.position.line, "col": s.position.col, "type": s.kind}
             for s in report.skipped
         ],
-        "problems": [
-            {
-                "file": p.position.file,
-                "line": p.position.line,
-                "col": p.position.col,
-                "severity": p.severity,
-                "message": p.message,
-                "path": p.json_path,
-            }
-            for p in report.problems
-        ],
+        "problems": [p.to_data() for p in report.problems],
     }
     return json.dumps(data, indent=2)
