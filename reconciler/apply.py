@@ -73,7 +73,11 @@ class TokenDir:
 
 
 class OutOfBand(ReconcilerError):
-    pass
+    """Changed in the control plane since it was read: skipped, nothing written."""
+
+
+class AppearedSincePlan(ReconcilerError):
+    """A create found the name taken (the listing is a moment old): reported as failed, for review."""
 
 
 async def execute(changes: Sequence[Change], client: ControlPlane, sink: TokenDir | None) -> list[Outcome]:
@@ -106,13 +110,20 @@ async def _create(change: Change, client: ControlPlane, sink: TokenDir | None) -
     assert change.desired is not None
     if change.desired.get("secret_store_config"):
         created = await client.create(change.desired)
+        if created.token is None and not created.recovered:
+            raise AppearedSincePlan(
+                "an account with this name appeared after the plan was made; the PUT updated it instead of "
+                "creating it: re-plan and review"
+            )
         how = " (response lost; found by name)" if created.recovered else ""
         return f"created{how}; token -> {change.token_destination}"
     if sink is None:
         raise TokenSinkError("no token destination: the plan was made with --token-dir; pass it to apply too")
     created = await client.create(_pending(change.desired))
     if created.token is None:
-        raise TokenSinkError("the control plane returned no token (the account existed already); nothing delivered")
+        raise AppearedSincePlan(
+            "an account with this name appeared after the plan was made and returned no token; nothing delivered"
+        )
     where = sink.deliver(change.name, created.token)
     await client.update(change.desired)
     how = " (response lost; token recovered by GET .../token)" if created.recovered else ""
