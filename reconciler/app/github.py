@@ -45,7 +45,7 @@ def _links(context: GitHubContext, environment: str, sha: str | None = None) -> 
 
 def _client(context: GitHubContext) -> GitHub:
     context.require_token()
-    return GitHub(context.api_url, context.token, context.repository)
+    return GitHub(context.api_url, context.token, context.repository, login=context.login)
 
 
 def write_step_outputs(context: GitHubContext, summary: str | None, outputs: dict[str, str]) -> list[str]:

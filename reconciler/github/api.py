@@ -22,7 +22,14 @@ class GitHubError(ReconcilerError):
 
 
 class GitHub:
-    def __init__(self, api_url: str, token: str, repository: str, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        repository: str,
+        sleep: Callable[[float], None] = time.sleep,
+        login: str | None = None,
+    ) -> None:
         self.repository = repository
         self._sleep = sleep
         self._http = httpx.Client(
@@ -35,7 +42,7 @@ class GitHub:
             },
             timeout=httpx.Timeout(30.0, connect=10.0),
         )
-        self._login: str | None = None
+        self._login = login or None  # who our token acts as; asked of GitHub when not given
 
     def close(self) -> None:
         self._http.close()
@@ -70,7 +77,7 @@ class GitHub:
     # -- identity -------------------------------------------------------------------------------------------
     def login(self) -> str:
         """Who our token acts as. Installation tokens (GITHUB_TOKEN) cannot read /user: they post as the
-        Actions bot."""
+        Actions bot (a GitHub App's token posts as `<app>[bot]`: set RECONCILER_GITHUB_LOGIN)."""
         if self._login is None:
             try:
                 self._login = str(self._request("GET", "/user").json()["login"])

@@ -24,6 +24,7 @@ class GitHubContext:
     run_url: str
     step_summary: str | None
     output: str | None
+    login: str | None = None  # RECONCILER_GITHUB_LOGIN: the author our comments carry, when /user cannot say
 
     def require_token(self) -> None:
         if not self.token or not self.repository:
@@ -50,4 +51,5 @@ def context_from_env(environ: Mapping[str, str], event: Mapping[str, Any] | None
         run_url=f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else "",
         step_summary=environ.get("GITHUB_STEP_SUMMARY") or None,
         output=environ.get("GITHUB_OUTPUT") or None,
+        login=environ.get("RECONCILER_GITHUB_LOGIN") or None,
     )

@@ -233,3 +233,14 @@ def test_canary_tokens_never_reach_github(
     tokens = emulator.all_tokens()
     assert tokens
     assert not [t for t in tokens for text in texts if t in text]
+
+
+def test_the_comment_author_can_be_named_for_app_tokens(github: FakeGitHub) -> None:
+    from reconciler.github.api import GitHub
+
+    github.add_comment(PR, "someone", f"{MARKER} an earlier plan")
+    client = GitHub(github.url, "ghp_someone", "acme/accounts", login="someone")
+    assert client.upsert_comment(PR, MARKER, f"{MARKER} the new plan")[0] == "updated"
+    assert [c["body"] for c in github.comments_on(PR)] == [f"{MARKER} the new plan"]
+    assert ("GET", "/user") not in github.log  # the given login is trusted, not looked up
+    client.close()
