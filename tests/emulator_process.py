@@ -20,7 +20,7 @@ API = "/api/svc/v1"
 class ServedEmulator:
     """`reconciler emulator serve` in a subprocess on an ephemeral loopback port."""
 
-    def __init__(self, db: Path, *extra: str) -> None:
+    def __init__(self, db: Path, *extra: str, test_controls: bool = True) -> None:
         self.db = db
         self.log = db.with_suffix(".log")
         db.parent.mkdir(parents=True, exist_ok=True)
@@ -38,7 +38,7 @@ class ServedEmulator:
                 str(db),
                 "--admin-token",
                 ADMIN,
-                "--test-controls",
+                *(["--test-controls"] if test_controls else []),
                 *extra,
             ],
             stdout=subprocess.PIPE,

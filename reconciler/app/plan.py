@@ -12,7 +12,7 @@ from pathlib import Path
 from reconciler.app.validate import LoadedRepository, load_repository
 from reconciler.apply import Outcome, TokenDir, execute
 from reconciler.controlplane.client import Connection, ControlPlaneClient
-from reconciler.controlplane.errors import ControlPlaneError, Rejected
+from reconciler.controlplane.errors import Rejected
 from reconciler.manifests.source import ManifestSource
 from reconciler.plan.plan import WRITES, Change, Plan
 from reconciler.plan.planner import PlanOptions, make_changes
@@ -116,10 +116,7 @@ async def _apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> Ap
         fresh = await _fresh_plan(request, repository, client)
         to_apply, refused = _match_reviewed(fresh, reviewed, force)
         sink = TokenDir(request.token_dir) if request.token_dir is not None else None
-        try:
-            outcomes = await execute(to_apply, client, sink)
-        except ControlPlaneError as exc:  # pragma: no cover - execute reports per account
-            outcomes = [Outcome(c.name, c.action, "failed", str(exc)) for c in to_apply]
+        outcomes = await execute(to_apply, client, sink)  # reports every account; never raises for one
         return ApplyReport(fresh, tuple(sorted([*outcomes, *refused], key=lambda o: o.name)), client.requests_sent)
 
 

@@ -54,6 +54,7 @@ def serve(
     latency_ms: int,
 ) -> int:
     """Serve the emulated control plane at http://HOST:PORT/api/svc/v1/ until Ctrl-C."""
+    from reconciler.emulator.server import ServeOptions
     from reconciler.emulator.server import serve as run_server
 
     def announce(url: str, token: str) -> None:
@@ -66,7 +67,7 @@ def serve(
         click.echo("Press Ctrl-C to stop.", nl=True)
 
     try:
-        run_server(host, port, db, admin_token, tenant, test_controls, latency_ms, announce)
+        run_server(ServeOptions(host, port, db, admin_token, tenant, test_controls, latency_ms), announce)
     except KeyboardInterrupt:
         pass  # uvicorn has shut down cleanly and re-raised the Ctrl-C: stopping is the normal way out
     except OSError as exc:

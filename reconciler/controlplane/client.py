@@ -16,7 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
@@ -37,7 +37,6 @@ from reconciler.model import LiveAccount, Token
 API = "/api/svc/v1"
 PAGE_SIZE = 1000
 TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=30.0)
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -237,10 +236,6 @@ class ControlPlaneClient:
             wait = backoff_seconds(attempt, failure.retry_after, self.policy, datetime.now(UTC), random.random())
             await self._sleep_within_deadline(wait)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    async def gather(self, calls: list[Awaitable[T]]) -> list[T | BaseException]:
-        """Run calls concurrently (the semaphore bounds them); failures come back as values, in order."""
-        return list(await asyncio.gather(*calls, return_exceptions=True))
 
 
 def _server_message(method: str, path: str, response: httpx.Response) -> str:

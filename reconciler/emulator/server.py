@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
@@ -27,18 +28,21 @@ class _AnnouncingServer(uvicorn.Server):
                 return
 
 
-def serve(
-    host: str,
-    port: int,
-    db: Path,
-    admin_token: str | None,
-    tenant: Path | None,
-    test_controls: bool,
-    latency_ms: int,
-    on_ready: Callable[[str, str], None],
-) -> None:
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str
+    port: int
+    db: Path
+    admin_token: str | None = None
+    tenant: Path | None = None
+    test_controls: bool = False
+    latency_ms: int = 0
+
+
+def serve(options: ServeOptions, on_ready: Callable[[str, str], None]) -> None:
     """Run until Ctrl-C (uvicorn shuts down cleanly on SIGINT/SIGTERM)."""
-    app = create_app(db, admin_token, tenant, test_controls=test_controls, latency_ms=latency_ms)
+    app = create_app(options.db, options.admin_token, options.tenant, options.test_controls, options.latency_ms)
+    host, port = options.host, options.port
     token = app.state.emulator.control_plane.admin_token
     config = uvicorn.Config(
         app,

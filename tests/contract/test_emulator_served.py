@@ -3,8 +3,6 @@ and test controls being off unless asked for."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -61,33 +59,11 @@ def test_banner_says_where_and_how_to_authenticate(served: ServedEmulator) -> No
 
 
 def test_test_controls_are_off_by_default(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "emulator",
-            "serve",
-            "--port",
-            "0",
-            "--db",
-            str(tmp_path / "x.db"),
-            "--admin-token",
-            ADMIN,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    server = ServedEmulator(tmp_path / "x.db", test_controls=False)
     try:
-        assert process.stdout is not None
-        url = process.stdout.readline().split("listening on ")[1].split()[0]
-        clock = httpx.post(f"{url}/_emulator/clock", json={"advanceSeconds": 5}, headers=AUTH)
+        clock = server.admin("POST", "/_emulator/clock", json={"advanceSeconds": 5})
         assert clock.status_code == 404 and "--test-controls" in clock.json()["message"]
-        faults = httpx.post(f"{url}/_emulator/faults", json={"status": 503}, headers=AUTH)
-        assert faults.status_code == 404
+        assert server.admin("POST", "/_emulator/faults", json={"status": 503}).status_code == 404
+        assert server.admin("GET", "/_emulator/outbox").status_code == 200  # inspection stays available
     finally:
-        process.terminate()
-        process.wait(timeout=15)
-        assert process.stdout is not None
-        process.stdout.close()
+        assert server.stop() == 0
