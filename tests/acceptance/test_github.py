@@ -244,3 +244,19 @@ def test_the_comment_author_can_be_named_for_app_tokens(github: FakeGitHub) -> N
     assert [c["body"] for c in github.comments_on(PR)] == [f"{MARKER} the new plan"]
     assert ("GET", "/user") not in github.log  # the given login is trusted, not looked up
     client.close()
+
+
+def test_errors_in_the_comment_link_to_the_file_and_line_at_the_head_commit(
+    reconciler: Reconciler, git_repo: Path, github: FakeGitHub, tmp_path: Path
+) -> None:
+    configure(git_repo)
+    write(
+        git_repo / "accounts" / "a.yaml",
+        "# a comment line\n" + stored("rejected-bot").replace("team: data", "team: nobody"),
+    )
+    commit_all(git_repo, "a")
+    result = with_env(reconciler, actions_env(github, tmp_path))("plan", "--github-comment")
+    assert result.returncode == 1
+    [comment] = github.comments_on(PR)
+    link = f"(https://github.example/acme/accounts/blob/{'f' * 40}/accounts/a.yaml#L2)"
+    assert f"[accounts/a\\.yaml:2:1]{link}: the control plane rejects it" in comment["body"]

@@ -479,3 +479,17 @@ async def test_a_documented_client_walk(emulator: Emulator) -> None:
         assert regenerated.json()["token"] != token
         assert (await tfy.delete(f"/api/svc/v1/virtual-accounts/{account_id}")).json() == {}
         assert (await tfy.get(f"/api/svc/v1/virtual-accounts/{account_id}")).status_code == 404
+
+
+async def test_regeneration_syncs_the_store_and_notifies(emulator: Emulator) -> None:
+    data, _ = await create(emulator, "regen-notify-bot", secret_store_config=STORE, notification_target=EMAIL)
+    regenerated = await emulator.client.post(
+        f"{API}/virtual-accounts/{data['id']}/regenerate-token",
+        json={"gracePeriodInMinutes": 5},
+        headers=emulator.auth(),
+    )
+    fresh = regenerated.json()["token"]
+    [entry] = await _secrets(emulator)
+    assert entry["sha256"] == hashlib.sha256(fresh.encode()).hexdigest()
+    outbox = (await emulator.client.get("/_emulator/outbox", headers=emulator.auth())).json()
+    assert [(n["account"], n["event"]) for n in outbox] == [("regen-notify-bot", "token-regenerated")]
