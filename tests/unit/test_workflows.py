@@ -110,3 +110,21 @@ def test_the_action_validates_only_without_credentials(tmp_path: Path) -> None:
     assert not (tmp_path / "plan.json").exists()
     refused = subprocess.run(["bash", "-c", script], env={**env, "COMMAND": "apply"}, capture_output=True, text=True)
     assert refused.returncode == 1 and "apply needs TFY_HOST and TFY_API_KEY" in refused.stdout
+
+
+def test_the_action_installs_hash_locked_dependencies() -> None:
+    """Every runtime dependency in pyproject.toml is pinned with hashes in the action's lock file
+    (regenerate with `pip-compile --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
+    --output-file .github/actions/reconcile/requirements.lock pyproject.toml`)."""
+    import tomllib
+
+    lock = (ACTION.parent / "requirements.lock").read_text(encoding="utf-8")
+    pinned = {m.group(1).lower().replace("_", "-") for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
+    wanted = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    for requirement in wanted:
+        name = re.split(r"[<>=!~\[ ]", requirement)[0].lower().replace("_", "-")
+        assert name in pinned, f"{name} is not in the action's lock file"
+    blocks = re.findall(r"^[A-Za-z0-9_.-]+==\S+((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", lock, re.M)
+    assert len(blocks) == len(pinned)
+    install = next(s for s in load(ACTION)["runs"]["steps"] if "requirements.lock" in s.get("run", ""))
+    assert "--require-hashes" in install["run"]
