@@ -14,7 +14,6 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
 
 from reconciler.model import JsonPath, Position, Problem, format_json_path
@@ -43,9 +42,16 @@ class SchemaValidator:
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self._schema = schema
         self._fast = jsonschema_rs.validator_for(dict(schema), validate_formats=True)
-        self._full = jsonschema.Draft202012Validator(
-            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
+        self._full: Any = None  # built on the first invalid document: a valid repository never pays for it
+
+    def _explainer(self) -> Any:
+        if self._full is None:
+            import jsonschema  # ~50 ms to import; only needed to explain what is wrong
+
+            self._full = jsonschema.Draft202012Validator(
+                self._schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+            )
+        return self._full
 
     def is_valid(self, instance: Any) -> bool:
         return bool(self._fast.is_valid(instance))
@@ -54,7 +60,7 @@ class SchemaValidator:
         if self.is_valid(instance):
             return []
         found: list[Problem] = []
-        for error in self._full.iter_errors(instance):
+        for error in self._explainer().iter_errors(instance):
             found.extend(_describe(error, locate_value, locate_key))
         return sorted(set(found))
 
