@@ -12,7 +12,7 @@ from reconciler.config import RepoConfig
 from reconciler.model import DesiredAccount, LiveAccount, canonical_json, sha256_hex
 from reconciler.plan.diff import FieldDiff, diff
 from reconciler.plan.normalize import TOKEN_DELIVERY_TAG, comparable
-from reconciler.plan.planner import owns, tags_of
+from reconciler.plan.planner import owns, tags_of, with_ownership_tag
 
 KINDS = {
     "modified": "Modified out of band",
@@ -117,11 +117,7 @@ def _desired_findings(account: DesiredAccount, live: LiveAccount | None, config:
     if not owns(live, config):
         return [Finding("conflict", account.name, "an account with this name exists without this repository's "
                                                   f"ownership tag {config.ownership.key}")]  # fmt: skip
-    manifest = {
-        **account.manifest,
-        "tags": {**tags_of(account.manifest), config.ownership.key: config.ownership.value},
-    }
-    wanted, have = comparable(manifest, live.manifest)
+    wanted, have = comparable(with_ownership_tag(account.manifest, config), live.manifest)
     findings = []
     diffs = tuple(diff(wanted, have))
     if diffs:

@@ -35,23 +35,24 @@ class ApplyReport:
 
     @property
     def converged(self) -> bool:
-        unresolved = any(c.action in ("conflict", "blocked") or c.errors for c in self.plan.changes)
-        return not self.plan.problems and not unresolved and all(o.status == "applied" for o in self.outcomes)
+        return not self.plan.has_errors and all(o.status == "applied" for o in self.outcomes)
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(o.status == s for o in self.outcomes) for s in ("applied", "failed", "skipped")}
 
     def to_data(self) -> dict[str, object]:
-        counts = {s: sum(o.status == s for o in self.outcomes) for s in ("applied", "failed", "skipped")}
         return {
             "version": 1,
             "revision": self.plan.revision,
             "control_plane": self.plan.control_plane,
             "plan_checksum": self.plan.checksum,
             "converged": self.converged,
-            "summary": counts,
+            "summary": self.counts(),
             "outcomes": [o.to_data() for o in self.outcomes],
             "unresolved": [
-                {"name": c.name, "action": c.action, "reason": c.reason or "; ".join(c.errors)}
+                {"name": c.name, "action": c.action, "reason": c.why_unresolved}
                 for c in self.plan.changes
-                if c.action in ("conflict", "blocked") or c.errors
+                if c.unresolved
             ],
         }
 

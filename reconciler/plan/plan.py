@@ -45,6 +45,15 @@ class Change:
         return None if self.desired is None else sha256_hex(canonical_json(self.desired))
 
     @property
+    def unresolved(self) -> bool:
+        """Something a person must act on: a conflict, a block, or a server rejection."""
+        return self.action in ("conflict", "blocked") or bool(self.errors)
+
+    @property
+    def why_unresolved(self) -> str:
+        return self.reason or "; ".join(self.errors)
+
+    @property
     def writes(self) -> bool:
         return self.action in WRITES and not self.errors
 
@@ -116,7 +125,7 @@ class Plan:
     @property
     def has_errors(self) -> bool:
         """Anything a reviewer must act on: invalid manifests, server rejections, conflicts, blocks."""
-        return bool(self.problems) or any(c.errors or c.action in ("conflict", "blocked") for c in self.changes)
+        return bool(self.problems) or any(c.unresolved for c in self.changes)
 
     def by_name(self) -> dict[str, Change]:
         return {c.name: c for c in self.changes}

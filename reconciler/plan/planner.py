@@ -64,16 +64,18 @@ def token_destination(manifest: Mapping[str, Any], token_dir: bool) -> str | Non
     return None
 
 
+def with_ownership_tag(manifest: Mapping[str, Any], config: RepoConfig) -> dict[str, Any]:
+    """The manifest as this repository sends it: its tags plus the ownership tag."""
+    return {**manifest, "tags": {**tags_of(manifest), config.ownership.key: config.ownership.value}}
+
+
 def _with_ownership(account: DesiredAccount, config: RepoConfig) -> tuple[dict[str, Any], list[str]]:
-    manifest = dict(account.manifest)
-    tags = dict(tags_of(manifest))
     key, value = config.ownership.key, config.ownership.value
+    claimed = tags_of(account.manifest).get(key, value)
     blocked = []
-    if key in tags and tags[key] != value:
-        blocked.append(f"the manifest sets the ownership tag {key}={tags[key]}; this repository's is {value}")
-    tags[key] = value
-    manifest["tags"] = tags
-    return manifest, blocked
+    if claimed != value:
+        blocked.append(f"the manifest sets the ownership tag {key}={claimed}; this repository's is {value}")
+    return with_ownership_tag(account.manifest, config), blocked
 
 
 def _policy(account: DesiredAccount, config: RepoConfig, options: PlanOptions) -> tuple[list[str], list[str]]:

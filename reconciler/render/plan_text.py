@@ -90,10 +90,10 @@ def apply_text(report: Any, color: bool = False) -> str:
         label, code = marks[outcome.status]
         lines.append(_style(f"  {label:<8} {outcome.action:<13} {outcome.name}", code, color) + f"  {outcome.detail}")
     for change in plan.changes:
-        if change.action in ("conflict", "blocked") or change.errors:
-            reason = change.reason or "; ".join(change.errors)
-            lines.append(_style(f"  {'not done':<8} {change.action:<13} {change.name}", "35", color) + f"  {reason}")
-    counts = {s: sum(o.status == s for o in report.outcomes) for s in ("applied", "failed", "skipped")}
+        if change.unresolved:
+            label = _style(f"  {'not done':<8} {change.action:<13} {change.name}", "35", color)
+            lines.append(f"{label}  {change.why_unresolved}")
+    counts = report.counts()
     if not report.outcomes and not plan.has_errors:
         lines.append("  Nothing to do: the control plane matches Git.")
     verdict = "converged" if report.converged else "NOT converged"
