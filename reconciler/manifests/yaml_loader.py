@@ -90,8 +90,21 @@ def load_documents(raw: bytes, file: str) -> LoadResult:
     text_or_problem = _decode(raw, file)
     if isinstance(text_or_problem, Problem):
         return LoadResult([], [text_or_problem])
+    text = text_or_problem
+    cut = _deep_flow_opener(text)
+    if cut is not None:
+        # libyaml scans up to 1,024 characters ahead inside flow collections and, from libyaml 0.2.6 on, stops
+        # at 1,000 flow levels on its own. Parsing only up to the opener of flow level 33 lets our own depth
+        # check speak first, with our message and position, whichever libyaml is installed.
+        early = _parse(text[: cut + 1], file)
+        if any(p.message == _TOO_DEEP for p in early.problems):
+            return early
+    return _parse(text, file)
+
+
+def _parse(text: str, file: str) -> LoadResult:
     builder = _Builder(file)
-    loader = _Loader(text_or_problem)
+    loader = _Loader(text)
     try:
         builder.consume(iter(loader.get_event, None))
     except yaml.MarkedYAMLError as exc:
@@ -101,6 +114,53 @@ def load_documents(raw: bytes, file: str) -> LoadResult:
     finally:
         loader.dispose()
     return LoadResult(builder.documents, builder.problems)
+
+
+_FLOW_TOKENS = re.compile(r"[\[\]{}'\"#\n]")
+
+
+def _deep_flow_opener(text: str) -> int | None:
+    """The offset of the first `[` or `{` that opens flow level MAX_DEPTH + 1, skipping quoted scalars and
+    comments, or None. Approximate on purpose (a bracket in a plain or block scalar counts too): it only
+    decides where a first parse may stop; the parse itself decides whether the nesting is too deep."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None  # the common case: too few openers to nest that deep
+    depth = 0
+    quote = ""
+    position = 0
+    for match in _FLOW_TOKENS.finditer(text):
+        start = match.start()
+        if start < position:
+            continue
+        char = match.group()
+        if quote:
+            if char == quote and (quote == "'" or not _escaped(text, start)):
+                quote = ""
+            continue
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return start
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        elif char in "'\"" and _starts_token(text, start):
+            quote = char
+        elif char == "#" and _starts_token(text, start):
+            newline = text.find("\n", start)
+            position = len(text) if newline < 0 else newline
+    return None
+
+
+def _starts_token(text: str, offset: int) -> bool:
+    return offset == 0 or text[offset - 1] in " \t\n[{,:"
+
+
+def _escaped(text: str, offset: int) -> bool:
+    """Whether the character at `offset` is escaped by an odd run of backslashes before it."""
+    run = 0
+    while offset - run > 0 and text[offset - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
 
 
 def _decode(raw: bytes, file: str) -> str | Problem:
@@ -152,7 +212,12 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     reason = exc.problem or exc.context or "invalid YAML"
+    if "maximum nesting depth" in reason:  # libyaml >= 0.2.6 stopped first: still our words
+        return Problem(Position(file, line, col), _TOO_DEEP)
     return Problem(Position(file, line, col), f"invalid YAML: {reason}")
+
+
+_TOO_DEEP = f"nesting deeper than {MAX_DEPTH} levels is not allowed"
 
 
 class _TooDeep(Exception):
@@ -264,7 +329,7 @@ class _Builder:
         self._check_node(event)
         if len(self._stack) >= MAX_DEPTH:
             where = Position(self.file, *self._line_col(event))
-            raise _TooDeep(Problem(where, f"nesting deeper than {MAX_DEPTH} levels is not allowed"))
+            raise _TooDeep(Problem(where, _TOO_DEEP))
         container: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
         path = self._add(container, event)
         self._stack.append(_Frame(container, path if path is not None else ("<dropped>",)))

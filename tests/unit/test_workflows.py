@@ -112,19 +112,43 @@ def test_the_action_validates_only_without_credentials(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "apply needs TFY_HOST and TFY_API_KEY" in refused.stdout
 
 
+def _pinned_with_hashes(lock_file: Path) -> set[str]:
+    """The names pinned in a lock file, asserting each pin carries at least one sha256 hash."""
+    lock = lock_file.read_text(encoding="utf-8")
+    pinned = {m.group(1).lower().replace("_", "-") for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
+    blocks = re.findall(r"^[A-Za-z0-9_.-]+==\S+(?: ;[^\\\n]*)?((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", lock, re.M)
+    assert len(blocks) == len(pinned), f"{lock_file}: every pin needs its hashes"
+    return pinned
+
+
+def _names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!~\[ ;]", r)[0].lower().replace("_", "-") for r in requirements}
+
+
 def test_the_action_installs_hash_locked_dependencies() -> None:
-    """Every runtime dependency in pyproject.toml is pinned with hashes in the action's lock file
-    (regenerate with `pip-compile --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links
-    --output-file .github/actions/reconcile/requirements.lock pyproject.toml`)."""
+    """Every runtime dependency in pyproject.toml is pinned with hashes in the action's lock file (regenerate
+    with `bash .ci/lock`)."""
     import tomllib
 
-    lock = (ACTION.parent / "requirements.lock").read_text(encoding="utf-8")
-    pinned = {m.group(1).lower().replace("_", "-") for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
+    pinned = _pinned_with_hashes(ACTION.parent / "requirements.lock")
     wanted = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
-    for requirement in wanted:
-        name = re.split(r"[<>=!~\[ ]", requirement)[0].lower().replace("_", "-")
-        assert name in pinned, f"{name} is not in the action's lock file"
-    blocks = re.findall(r"^[A-Za-z0-9_.-]+==\S+((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", lock, re.M)
-    assert len(blocks) == len(pinned)
+    assert _names(wanted) <= pinned
     install = next(s for s in load(ACTION)["runs"]["steps"] if "requirements.lock" in s.get("run", ""))
     assert "--require-hashes" in install["run"]
+
+
+def test_ci_installs_the_package_and_its_tools_from_a_hashed_lock() -> None:
+    """CI installs exact, hashed versions of everything (runtime, dev tools, the build backend), so a new
+    upstream release cannot turn main red; `.ci/upgrade` moves the pins on purpose."""
+    import tomllib
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = [*project["project"]["dependencies"], *project["project"]["optional-dependencies"]["dev"]]
+    wanted += project["build-system"]["requires"]
+    pinned = _pinned_with_hashes(REPO_ROOT / "requirements" / "dev.lock")
+    assert _names(wanted) <= pinned
+    script = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "--require-hashes --no-deps -r requirements/dev.lock" in script
+    assert "--no-build-isolation" in script  # the package builds with the locked setuptools, nothing fetched
+    upgrade = (REPO_ROOT / ".ci" / "upgrade").read_text(encoding="utf-8")
+    assert "bash .ci/lock --upgrade" in upgrade and "bash .ci/run" in upgrade

@@ -118,6 +118,52 @@ def test_deep_nesting_is_a_positioned_problem_not_a_recursion_error(opener: byte
     assert f"nesting deeper than {MAX_DEPTH} levels is not allowed" in message
 
 
+def _too_deep_at(raw: bytes) -> str:
+    """The one problem's `line:col`, asserting it is our own depth message (never libyaml's)."""
+    result = load_documents(raw, "f.yaml")
+    assert [p.message for p in result.problems] == [f"nesting deeper than {MAX_DEPTH} levels is not allowed"]
+    where = result.problems[0].position
+    return f"{where.line}:{where.col}"
+
+
+# Where level 33 opens, counted by hand: "a: " then `[` at columns 4, 5, ... (the root mapping is level 1,
+# so the 32nd `[` opens level 33); "a: " then "{a: " every 4 columns; a root "{" is level 1 itself (the 33rd
+# opens level 33, at 1 + 32 * 4); block "- " every 2 columns (the 33rd "-" opens level 33); under three block
+# mappings the 30th `[` opens level 33 (line 3 starts "    c: ", so the first `[` is at column 8).
+DEPTH_CASES = {
+    "flow [": (lambda n: b"a: " + b"[" * n + b"\n", "1:35"),
+    "flow {": (lambda n: b"a: " + b"{a: " * n + b"\n", "1:128"),
+    "flow [ closed": (lambda n: b"a: " + b"[" * n + b"]" * n + b"\n", "1:35"),
+    "flow { at the root": (lambda n: b"{a: " * n + b"\n", "1:129"),
+    "block -": (lambda n: b"- " * n + b"x\n", "1:65"),
+    "block mapping in flow": (lambda n: b"a:\n  b:\n    c: " + b"[" * n + b"\n", "3:37"),
+}
+
+
+@pytest.mark.parametrize("depth", [33, 999, 1_001, 50_000])
+@pytest.mark.parametrize("case", sorted(DEPTH_CASES))
+def test_depth_verdict_is_ours_at_every_depth_whatever_libyaml_is_installed(case: str, depth: int) -> None:
+    build, where = DEPTH_CASES[case]
+    raw = build(depth)
+    if len(raw) > MAX_FILE_BYTES:
+        pytest.skip("over the file size limit: refused before parsing")
+    assert _too_deep_at(raw) == where
+
+
+def test_brackets_in_quotes_and_comments_do_not_count_towards_depth() -> None:
+    quoted = b"a: '" + b"[" * 2_000 + b"'\nb: \"" + b"{" * 2_000 + b"\\\"\"\n# " + b"[" * 2_000 + b"\n"
+    result = load_documents(quoted, "f.yaml")
+    assert result.problems == []
+    assert result.documents[0].value == {"a": "[" * 2_000, "b": "{" * 2_000 + '"'}
+
+
+def test_brackets_in_a_block_scalar_never_hide_a_real_verdict() -> None:
+    raw = b"a: |\n  " + b"[" * 2_000 + b"\nb: 1\n"
+    result = load_documents(raw, "f.yaml")
+    assert result.problems == []
+    assert result.documents[0].value == {"a": "[" * 2_000 + "\n", "b": 1}
+
+
 def test_nesting_at_the_limit_is_fine() -> None:
     raw = b"a: " + b"[" * (MAX_DEPTH - 1) + b"]" * (MAX_DEPTH - 1) + b"\n"
     assert load_documents(raw, "f.yaml").problems == []
