@@ -151,7 +151,7 @@ def test_depth_verdict_is_ours_at_every_depth_whatever_libyaml_is_installed(case
 
 
 def test_brackets_in_quotes_and_comments_do_not_count_towards_depth() -> None:
-    quoted = b"a: '" + b"[" * 2_000 + b"'\nb: \"" + b"{" * 2_000 + b"\\\"\"\n# " + b"[" * 2_000 + b"\n"
+    quoted = b"a: '" + b"[" * 2_000 + b"'\nb: \"" + b"{" * 2_000 + b'\\""\n# ' + b"[" * 2_000 + b"\n"
     result = load_documents(quoted, "f.yaml")
     assert result.problems == []
     assert result.documents[0].value == {"a": "[" * 2_000, "b": "{" * 2_000 + '"'}
