@@ -24,8 +24,11 @@ def test_readme_holds_the_two_setup_commands() -> None:
     tests = next(b for b in blocks if "pytest" in b)
     assert main_job.startswith("python3 -m venv .venv && .venv/bin/pip install")
     assert tests.startswith("python3 -m venv .venv && .venv/bin/pip install")
+    assert "-e '.[dev]'" in tests  # the package with its dev extras, whatever is newest today
     ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert ".venv/bin/pytest" in ci and "-e '.[dev]'" in ci
+    # CI runs the same tests over the same package and extras, pinned: requirements/dev.lock is resolved from
+    # pyproject.toml's dependencies plus the dev extra (tests/unit/test_workflows.py checks it covers them)
+    assert ".venv/bin/pytest" in ci and "-r requirements/dev.lock" in ci and " -e ." in ci
 
 
 def test_main_job_plans_applies_and_then_has_nothing_to_do(tmp_path: Path) -> None:
