@@ -1,7 +1,7 @@
 """A local fake of the GitHub REST API (127.0.0.1 only) that enforces the limits our code must respect:
-authentication, pagination (per_page <= 100, Link headers), the 65,536-character body limit (422 "Body is
-too long"), installation tokens that cannot read /user, and an optional secondary rate limit (403 with
-retry-after). It records every request so tests can count writes."""
+authentication, pagination (per_page <= 100, Link headers), the 65,536-character body limit counted in
+UTF-16 code units (422 "Body is too long"), installation tokens that cannot read /user, and an optional
+secondary rate limit (403 with retry-after). It records every request so tests can count writes."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class FakeGitHub:
     async def _body(self, request: Request) -> dict[str, Any] | Response:
         payload: dict[str, Any] = await request.json()
         body = payload.get("body")
-        if isinstance(body, str) and len(body) > BODY_LIMIT:
+        if isinstance(body, str) and len(body.encode("utf-16-le")) // 2 > BODY_LIMIT:  # GitHub counts UTF-16
             return JSONResponse(
                 {
                     "message": "Validation Failed",

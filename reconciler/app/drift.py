@@ -6,15 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from reconciler.app.plan import PlanRequest
+from reconciler.app.plan import PlanRequest, client_for, list_live
 from reconciler.app.validate import load_repository
-from reconciler.controlplane.client import ControlPlaneClient
-from reconciler.drift import DriftReport, detect_drift
-from reconciler.errors import ReconcilerError
-
-
-class InvalidDesiredState(ReconcilerError):
-    pass
+from reconciler.domain.drift import DriftReport, detect_drift
+from reconciler.domain.errors import InvalidDesiredState
 
 
 def drift(request: PlanRequest) -> DriftReport:
@@ -29,11 +24,11 @@ async def _drift(request: PlanRequest) -> DriftReport:
             f"the manifests are invalid ({len(repository.report.errors)} problem(s), first: {first.position}: "
             f"{first.message}); run `reconciler validate` and fix them before checking drift"
         )
-    client = ControlPlaneClient(request.connection, concurrency=repository.config.concurrency, read_only=True)
+    client = client_for(request.connection, repository, read_only=True)
     assert client.read_only  # checked before any network call
     async with client:
-        live = await client.list_accounts()
-    findings = detect_drift(repository.report.accounts, live, repository.config, request.today)
+        live = await list_live(client)
+    findings = detect_drift(repository.report.resources, live, repository.config, request.today)
     return DriftReport(
         findings=findings,
         revision=repository.revision,

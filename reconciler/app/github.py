@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.app.plan import ApplyReport
-from reconciler.drift import DriftReport
-from reconciler.errors import ConfigError
-from reconciler.github.actions import append_summary, set_outputs
-from reconciler.github.api import GitHub
-from reconciler.github.context import GitHubContext, context_from_env
-from reconciler.plan.plan import Plan
-from reconciler.render.views import Links, apply_comment, drift_issue, marker, plan_comment, plan_summary
+from reconciler.adapters.github.actions import append_summary, set_outputs
+from reconciler.adapters.github.api import GitHub
+from reconciler.adapters.github.context import GitHubContext, context_from_env
+from reconciler.domain.drift import DriftReport
+from reconciler.domain.errors import ConfigError
+from reconciler.domain.plan import Plan
+from reconciler.domain.ports import Publisher
+from reconciler.domain.reports import ApplyReport
+from reconciler.render.views import Links, apply_comment, drift_issue, marker, plan_comment, plan_job_summary
 
 DRIFT_LABEL = "drift"
 DRIFT_TITLE = "Drift: the control plane differs from Git"
@@ -43,9 +44,11 @@ def _links(context: GitHubContext, environment: str, sha: str | None = None) -> 
     )
 
 
-def _client(context: GitHubContext) -> GitHub:
+def _with_github(context: GitHubContext, use: Callable[[Publisher], str]) -> str:
+    """Run `use` with a GitHub client for this context, closed afterwards."""
     context.require_token()
-    return GitHub(context.api_url, context.token, context.repository, login=context.login)
+    with GitHub(context.api_url, context.token, context.repository, login=context.login) as github:
+        return use(github)
 
 
 def write_step_outputs(context: GitHubContext, summary: str | None, outputs: dict[str, str]) -> list[str]:
@@ -64,7 +67,7 @@ def publish_plan(plan: Plan, context: GitHubContext, environment: str, comment: 
     links = _links(context, environment)
     messages = write_step_outputs(
         context,
-        plan_summary(plan, links),
+        plan_job_summary(plan, links),
         {
             "has_changes": str(plan.has_changes).lower(),
             "has_errors": str(plan.has_errors).lower(),
@@ -72,16 +75,16 @@ def publish_plan(plan: Plan, context: GitHubContext, environment: str, comment: 
         },
     )
     if comment:
-        if context.pull_request is None:
+        number = context.pull_request
+        if number is None:
             raise ConfigError("--github-comment needs a pull_request event (GITHUB_EVENT_PATH with pull_request)")
-        github = _client(context)
-        try:
-            action, _ = github.upsert_comment(
-                context.pull_request, str(marker("plan", environment)), plan_comment(plan, links)
-            )
-        finally:
-            github.close()
-        messages.append(f"Plan comment {action} on pull request #{context.pull_request}.")
+        body = plan_comment(plan, links)
+
+        def post(github: Publisher) -> str:
+            action, _ = github.upsert_comment(number, str(marker("plan", environment)), body)
+            return f"Plan comment {action} on pull request #{number}."
+
+        messages.append(_with_github(context, post))
     return Published(tuple(messages))
 
 
@@ -91,16 +94,15 @@ def publish_apply(report: ApplyReport, context: GitHubContext, environment: str,
     body = apply_comment(report, links)
     messages = write_step_outputs(context, body, {"converged": str(report.converged).lower()})
     if comment:
-        github = _client(context)
-        try:
+
+        def post(github: Publisher) -> str:
             number = github.pull_request_of(sha)
             if number is None:
-                messages.append(f"No pull request found for {sha[:12]}; the report is in the job summary only.")
-            else:
-                action, _ = github.upsert_comment(number, str(marker("apply", environment)), body)
-                messages.append(f"Apply report {action} on pull request #{number}.")
-        finally:
-            github.close()
+                return f"No pull request found for {sha[:12]}; the report is in the job summary only."
+            action, _ = github.upsert_comment(number, str(marker("apply", environment)), body)
+            return f"Apply report {action} on pull request #{number}."
+
+        messages.append(_with_github(context, post))
     return Published(tuple(messages))
 
 
@@ -111,15 +113,12 @@ def publish_drift(report: DriftReport, context: GitHubContext, environment: str,
         context, body, {"drift": str(report.has_drift).lower(), "fingerprint": report.fingerprint}
     )
     if issue:
-        github = _client(context)
-        try:
-            messages.append(_sync_drift_issue(github, report, body, str(marker("drift", environment))))
-        finally:
-            github.close()
+        issue_marker = str(marker("drift", environment))
+        messages.append(_with_github(context, lambda github: sync_drift_issue(github, report, body, issue_marker)))
     return Published(tuple(messages))
 
 
-def _sync_drift_issue(github: GitHub, report: DriftReport, body: str, issue_marker: str) -> str:
+def sync_drift_issue(github: Publisher, report: DriftReport, body: str, issue_marker: str) -> str:
     """One open issue while drift lasts: created on new drift, edited only when the findings change, closed
     when drift clears."""
     existing = github.find_issue(DRIFT_LABEL, issue_marker)
@@ -128,12 +127,11 @@ def _sync_drift_issue(github: GitHub, report: DriftReport, body: str, issue_mark
             return "No drift, and no open drift issue."
         number = github.create_issue(DRIFT_TITLE, body, DRIFT_LABEL)
         return f"Drift issue #{number} opened."
-    number = int(existing["number"])
     if not report.has_drift:
-        github.comment(number, "Drift cleared: the control plane matches Git again. Closing.")
-        github.edit_issue(number, state="closed", state_reason="completed")
-        return f"Drift cleared; issue #{number} closed."
-    if report.fingerprint in (existing.get("body") or ""):
-        return f"Drift unchanged; issue #{number} left as it is."
-    github.edit_issue(number, body=body)
-    return f"Drift changed; issue #{number} updated."
+        github.comment(existing.number, "Drift cleared: the control plane matches Git again. Closing.")
+        github.edit_issue(existing.number, state="closed")
+        return f"Drift cleared; issue #{existing.number} closed."
+    if report.fingerprint in existing.body:
+        return f"Drift unchanged; issue #{existing.number} left as it is."
+    github.edit_issue(existing.number, body=body)
+    return f"Drift changed; issue #{existing.number} updated."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.errors import UsageError
+from reconciler.domain.errors import UsageError
 from reconciler.manifests.yaml_loader import load_trusted
 from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE
 from reconciler.schema.generate import build_manifest_schema, render_json

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
 
-from reconciler.config import CONFIG_FILE, RepoConfig, config_from_data
-from reconciler.manifests.source import ManifestSource, SourceFile
+from reconciler.domain.checks import check_resources
+from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data
+from reconciler.domain.documents import DocumentClass, classify
+from reconciler.domain.ports import ManifestSource, SourceFile
+from reconciler.domain.resources import DesiredResource, SkippedDocument, ValidationReport
+from reconciler.domain.values import Position, Problem
 from reconciler.manifests.yaml_loader import LoadedDocument, load_documents
-from reconciler.model import (
-    VIRTUAL_ACCOUNT,
-    DesiredAccount,
-    Position,
-    Problem,
-    SkippedDocument,
-    ValidationReport,
-)
 from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, packaged_schema
-from reconciler.schema.semantics import check_accounts
 from reconciler.schema.validate import SchemaValidator
 
 
@@ -42,19 +36,19 @@ def _validator(name: str) -> SchemaValidator:
 def load_repository(source: ManifestSource, today: date) -> LoadedRepository:
     config_data, problems = _read_config(source)
     if problems:
-        report = ValidationReport(files=1, accounts=(), skipped=(), problems=tuple(problems))
+        report = ValidationReport(files=1, resources=(), skipped=(), problems=tuple(problems))
         return LoadedRepository(RepoConfig(), report, source.description, source.revision)
     config = config_from_data(config_data, _lazy_repository_id(source, config_data))
-    accounts: list[DesiredAccount] = []
+    resources: list[DesiredResource] = []
     skipped: list[SkippedDocument] = []
     files = 0
     for file in source.files(config.paths):
         files += 1
-        problems.extend(_read_file(file, accounts, skipped))
-    problems.extend(check_accounts(accounts, today))
+        problems.extend(_read_file(file, resources, skipped))
+    problems.extend(check_resources(resources, today))
     report = ValidationReport(
         files=files,
-        accounts=tuple(accounts),
+        resources=tuple(resources),
         skipped=tuple(skipped),
         problems=tuple(sorted(problems)),
     )
@@ -90,7 +84,7 @@ def _parse(file: SourceFile) -> tuple[list[LoadedDocument], list[Problem]]:
     return result.documents, result.problems
 
 
-def _read_file(file: SourceFile, accounts: list[DesiredAccount], skipped: list[SkippedDocument]) -> list[Problem]:
+def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list[SkippedDocument]) -> list[Problem]:
     documents, problems = _parse(file)
     for document in documents:
         value = document.value
@@ -100,28 +94,20 @@ def _read_file(file: SourceFile, accounts: list[DesiredAccount], skipped: list[S
             problems.append(Problem(document.start_position, "a manifest must be a mapping of fields"))
             continue
         kind = value.get("type")
-        if isinstance(kind, str) and kind != VIRTUAL_ACCOUNT:
-            if _near_miss(kind):
-                problems.append(
-                    Problem(
-                        document.position_of(("type",)),
-                        f"type '{kind[:60]}' is not a known type; did you mean '{VIRTUAL_ACCOUNT}'?",
-                        "$.type",
-                    )
-                )
-            else:
-                skipped.append(SkippedDocument(document.position_of(("type",)), kind))
+        classified = classify(kind)
+        if classified.verdict == DocumentClass.OTHER:
+            skipped.append(SkippedDocument(document.position_of(("type",)), str(kind)))
+            continue
+        if classified.verdict == DocumentClass.TYPO:
+            message = f"type '{str(kind)[:60]}' is not a known type; did you mean '{classified.kind}'?"
+            problems.append(Problem(document.position_of(("type",)), message, "$.type"))
             continue
         if not document.clean:
             continue  # the loader already reported why; its value is not what the author wrote
         found = _validator(MANIFEST_SCHEMA_FILE).problems(value, document.position_of, document.key_position_of)
         problems.extend(found)
         if not found:
-            accounts.append(DesiredAccount(value["name"], value, document.start_position, document.values))
+            resources.append(
+                DesiredResource(classified.kind, value["name"], value, document.start_position, document.values)
+            )
     return problems
-
-
-def _near_miss(kind: str) -> bool:
-    """A `type` that is almost `virtual-account` is a typo, not another kind of resource to skip."""
-    folded = kind.lower().replace("_", "-").replace(" ", "-")
-    return difflib.SequenceMatcher(None, folded, VIRTUAL_ACCOUNT).ratio() >= 0.8

@@ -14,31 +14,30 @@ from collections.abc import Sequence
 import click
 
 from reconciler import __version__
-from reconciler.cli import emulator_cmd, plan_cmd, schema_cmd, validate_cmd
-from reconciler.errors import ExitCode, ReconcilerError
+from reconciler.cli import apply, drift, emulator, plan, schema, validate
+from reconciler.cli.options import debug_option, enable_debug
+from reconciler.domain.errors import ExitCode, ReconcilerError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@debug_option
 @click.version_option(__version__, prog_name="reconciler")
-def cli(debug: bool) -> None:
+def cli() -> None:
     """GitOps for TrueFoundry virtual accounts: validate, plan, apply and detect drift from Git.
 
     Exit codes: 0 success, 1 invalid input or failed operation, 2 usage error (or, with
     --detailed-exitcode, changes present), 3 internal error.
     """
-    if debug or os.environ.get("RECONCILER_DEBUG") == "1":
-        import logging
-
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+    if os.environ.get("RECONCILER_DEBUG") == "1":
+        enable_debug()
 
 
-cli.add_command(validate_cmd.validate)
-cli.add_command(plan_cmd.plan)
-cli.add_command(plan_cmd.apply)
-cli.add_command(plan_cmd.drift)
-cli.add_command(schema_cmd.schema)
-cli.add_command(emulator_cmd.emulator)
+cli.add_command(validate.validate)
+cli.add_command(plan.plan)
+cli.add_command(apply.apply)
+cli.add_command(drift.drift)
+cli.add_command(schema.schema)
+cli.add_command(emulator.emulator)
 
 
 def run(args: Sequence[str]) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import uvicorn
 
-from reconciler.emulator.app import create_app
+from reconciler.emulator.http.app import create_app
 
 
 class _AnnouncingServer(uvicorn.Server):
@@ -43,7 +43,7 @@ def serve(options: ServeOptions, on_ready: Callable[[str, str], None]) -> None:
     """Run until Ctrl-C (uvicorn shuts down cleanly on SIGINT/SIGTERM)."""
     app = create_app(options.db, options.admin_token, options.tenant, options.test_controls, options.latency_ms)
     host, port = options.host, options.port
-    token = app.state.emulator.control_plane.admin_token
+    token = app.state.emulator.backend.admin_token
     config = uvicorn.Config(
         app,
         host=host,

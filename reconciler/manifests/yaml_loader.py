@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from reconciler.model import JsonPath, Position, Problem
+from reconciler.domain.values import JsonPath, LineCol, Position, Problem
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 32
@@ -42,9 +42,6 @@ _BOMS_OF_OTHER_ENCODINGS = (
     (b"\xfe\xff", "UTF-16"),
     (b"\xff\xfe", "UTF-16"),
 )
-
-
-LineCol = tuple[int, int]
 
 
 @dataclass(frozen=True)

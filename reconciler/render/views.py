@@ -7,24 +7,26 @@ what was cut and where the full plan is (the job summary, whose own limit is 1 M
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup
 
-from reconciler.model import Problem
-from reconciler.plan.plan import Change, Plan
+from reconciler.domain.drift import DriftReport, Finding
+from reconciler.domain.plan import Change, Plan
+from reconciler.domain.reports import ApplyReport
+from reconciler.domain.values import JsonValue, Position, canonical_json
+from reconciler.domain.vocabulary import Action
+from reconciler.render.labels import DRIFT_LABELS, SYMBOLS
 from reconciler.render.markdown import md_text, utf16_length
-from reconciler.render.plan_text import summary
 from reconciler.render.render import render
+from reconciler.render.text import drift_headline, plan_summary_line
 
 COMMENT_BUDGET = 60_000
 SUMMARY_BUDGET = 1_000_000  # bytes; GitHub's step summary limit is 1 MiB
 MAX_ERRORS_LISTED = 100
-SYMBOLS = {"create": "+", "update": "~", "delete": "-", "recover-token": "*", "no-op": "=", "conflict": "!",
-           "blocked": "x"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def marker(kind: str, environment: str) -> Markup:
     return Markup(f"<!-- va-reconciler:{safe} -->")
 
 
-def _value(value: Any) -> str:
+def _value(value: JsonValue) -> str:
     return "" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
@@ -65,22 +67,19 @@ def _change_view(change: Change) -> dict[str, Any]:
         "where": str(change.position) if change.position else "",
         "diffs": [{"path": d.path, "before": _value(d.before), "after": _value(d.after)} for d in change.diffs],
         "reason": change.reason,
-        "token_destination": change.token_destination if change.action == "create" else None,
+        "token_destination": change.token_destination if change.action == Action.CREATE else None,
         "warnings": list(change.warnings),
         "errors": list(change.errors),
     }
 
 
 def _errors(plan: Plan, links: Links) -> list[dict[str, Any]]:
-    problems: list[tuple[Problem | None, Change | None, str]] = [(p, None, p.message) for p in plan.problems]
-    problems += [(None, c, e) for c in plan.changes for e in c.errors]
+    """Every error of the plan with where it stands: invalid manifests, then server rejections."""
+    located: list[tuple[Position | None, str, str]] = [(p.position, "", p.message) for p in plan.problems]
+    located += [(c.position, c.name, e) for c in plan.changes for e in c.errors]
     views = []
-    for problem, change, message in problems:
-        position = problem.position if problem else change.position if change else None
-        if position is None:
-            where: Markup = md_text(change.name if change else "")
-        else:
-            where = links.file(position.file, position.line, str(position))
+    for position, name, message in located:
+        where = md_text(name) if position is None else links.file(position.file, position.line, str(position))
         views.append({"where": where, "message": message})
     return views
 
@@ -90,11 +89,11 @@ def _headline(plan: Plan) -> str:
         return f"The manifests are invalid: {len(plan.problems)} problem(s); nothing was planned."
     if not plan.has_changes and not plan.has_errors:
         return "No changes: the control plane matches Git."
-    return summary(plan)
+    return plan_summary_line(plan)
 
 
 def _plan_context(plan: Plan, links: Links, details: int, errors: int) -> dict[str, Any]:
-    shown = [c for c in plan.changes if c.action != "no-op" or c.reason]
+    shown = [c for c in plan.changes if c.action != Action.NO_OP or c.reason]
     all_errors = _errors(plan, links)
     return {
         "marker": marker("plan", links.environment),
@@ -140,7 +139,7 @@ def plan_comment(plan: Plan, links: Links, budget: int = COMMENT_BUDGET) -> str:
     return _fit(with_details, count, budget, utf16_length)
 
 
-def plan_summary(plan: Plan, links: Links, budget: int = SUMMARY_BUDGET) -> str:
+def plan_job_summary(plan: Plan, links: Links, budget: int = SUMMARY_BUDGET) -> str:
     count = len(plan.changes)
 
     def with_details(details: int) -> str:
@@ -150,13 +149,12 @@ def plan_summary(plan: Plan, links: Links, budget: int = SUMMARY_BUDGET) -> str:
     return _fit(with_details, count, budget, lambda text: len(text.encode("utf-8")))
 
 
-def apply_comment(report: Any, links: Links, budget: int = COMMENT_BUDGET) -> str:
+def apply_comment(report: ApplyReport, links: Links, budget: int = COMMENT_BUDGET) -> str:
     """The apply report for the merged pull request: every outcome, and what stayed unresolved."""
-    data = report.to_data()
-    rows = [dict(o) for o in data["outcomes"]]
-    rows += [{"name": u["name"], "action": u["action"], "status": "not done", "detail": u["reason"]}
-             for u in data["unresolved"]]  # fmt: skip
-    counts = {**data["summary"], "unresolved": len(data["unresolved"])}
+    rows = [{"name": o.name, "action": o.action, "status": o.status, "detail": o.detail} for o in report.outcomes]
+    rows += [{"name": c.name, "action": c.action, "status": "not done", "detail": c.why_unresolved}
+             for c in report.unresolved]  # fmt: skip
+    counts = {**{str(s): n for s, n in report.counts().items()}, "unresolved": len(report.unresolved)}
     headline = (
         "Applied: the control plane matches main."
         if report.converged
@@ -181,20 +179,33 @@ def apply_comment(report: Any, links: Links, budget: int = COMMENT_BUDGET) -> st
     return _fit(with_rows, len(rows), budget, utf16_length)
 
 
-def drift_issue(report: Any, links: Links, budget: int = COMMENT_BUDGET) -> str:
-    findings: Sequence[Any] = report.findings
+def _finding_view(finding: Finding) -> dict[str, Any]:
+    return {
+        "label": DRIFT_LABELS[finding.kind],
+        "name": finding.name,
+        "detail": finding.detail,
+        "diffs": [{"path": d.path, "before": _shown(d.before), "after": _shown(d.after)} for d in finding.diffs],
+    }
+
+
+def _shown(value: JsonValue) -> str:
+    return "(absent)" if value is None else canonical_json(value)
+
+
+def drift_issue(report: DriftReport, links: Links, budget: int = COMMENT_BUDGET) -> str:
+    findings = report.findings
 
     def with_findings(limit: int) -> str:
         return render(
             "drift_issue.md.j2",
             marker=marker("drift", links.environment),
             fingerprint_marker=Markup(f"<!-- va-reconciler:drift-fingerprint:{report.fingerprint} -->"),
-            headline=report.headline,
+            headline=drift_headline(report),
             checked_at=report.checked_at,
             control_plane=report.control_plane,
             sha=report.revision or links.sha,
-            kinds=report.kind_counts(),
-            findings=[f.view() for f in findings[:limit]],
+            kinds=[{"label": DRIFT_LABELS[kind], "count": n} for kind, n in report.kind_counts().items()],
+            findings=[_finding_view(f) for f in findings[:limit]],
             findings_cut=max(0, len(findings) - limit),
         )
 

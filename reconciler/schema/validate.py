@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from reconciler.model import JsonPath, Position, Problem, format_json_path
+from reconciler.domain.values import JsonPath, Position, Problem, format_json_path
 
 Locate = Callable[[JsonPath], Position]
 

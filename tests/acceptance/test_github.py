@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from reconciler.adapters.github.api import GitHub, GitHubError
+from reconciler.adapters.github.context import context_from_env
 from reconciler.app.github import publish_plan
-from reconciler.config import OwnershipTag
-from reconciler.github.context import context_from_env
-from reconciler.model import Position
-from reconciler.plan.diff import FieldDiff
-from reconciler.plan.plan import Change, Plan
-from reconciler.render.markdown import utf16_length
+from reconciler.domain.config import OwnershipTag, RepoConfig
+from reconciler.domain.plan import Plan
+from reconciler.domain.planner import PlanOptions, make_changes
+from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.values import Position
+from reconciler.domain.vocabulary import Kind
 from reconciler.render.views import COMMENT_BUDGET
 from tests.acceptance.test_plan_apply import Reconciler, configure, stored
 from tests.conftest import commit_all, write
@@ -81,7 +84,9 @@ def test_ten_plan_runs_leave_exactly_one_comment_updated_in_place(
         assert ("created" if index == 0 else "updated") in result.stdout
     ours = [c for c in github.comments_on(PR) if c["user"]["login"] == "github-actions[bot]"]
     assert len(ours) == 1
-    assert "auto\\_rotate\\_interval" in ours[0]["body"] or "create" in ours[0]["body"]
+    # the last run's plan, not the first one's: one create (nothing was applied), rotating every 39 days
+    assert "**Plan: 1 to create, 0 to update" in ours[0]["body"]
+    assert "<summary>+ create <code>commented-bot</code>" in ours[0]["body"]
     assert github.writes("POST") == 1 and github.writes("PATCH") == 9
     impostor = [c for c in github.comments_on(PR) if "look-alike" in c["body"]]
     assert impostor[0]["body"].endswith("posted by someone else")
@@ -92,25 +97,22 @@ def test_ten_plan_runs_leave_exactly_one_comment_updated_in_place(
 
 
 def test_a_5000_account_plan_posts_under_the_limit_with_a_truncation_notice(github: FakeGitHub, tmp_path: Path) -> None:
-    changes = tuple(
-        Change(
-            name=f"bulk-{index:04d}",
-            action="update",
-            position=Position(f"accounts/bulk-{index:04d}.yaml", 2, 7),
-            desired={"name": f"bulk-{index:04d}"},
-            account_id=f"id{index}",
-            live_fingerprint="x",
-            diffs=(FieldDiff("tags.owner", "change", "team-a" * 10, "team-b" * 10),),
-            warnings=("changes auto_rotate on an existing account",),
-        )
-        for index in range(5000)
-    )
-    plan = Plan(changes=changes, control_plane="https://tfy.example", ownership=OwnershipTag("managed-by", "x"))
+    """The plan comes from the planner, as in a run: 5,000 owned accounts whose owner tag changed in Git."""
+    tag = OwnershipTag("managed-by", "x")
+    desired, live = [], []
+    for index in range(5000):
+        name = f"bulk-{index:04d}"
+        manifest = {"type": "virtual-account", "name": name, "tags": {"owner": "team-b" * 10}}
+        desired.append(DesiredResource(Kind.VIRTUAL_ACCOUNT, name, manifest, Position(f"accounts/{name}.yaml", 2, 7)))
+        held = {**manifest, "tags": {"owner": "team-a" * 10, "managed-by": "x"}}
+        live.append(LiveResource(Kind.VIRTUAL_ACCOUNT, f"id{index}", name, held, "2026-11-01T00:00:00.000Z"))
+    changes = make_changes(desired, live, RepoConfig(ownership=tag), PlanOptions(date(2026, 11, 22)))
+    plan = Plan(changes=changes, control_plane="https://tfy.example", ownership=tag)
     context = context_from_env(actions_env(github, tmp_path), {"pull_request": {"number": PR}})
     publish_plan(plan, context, "", comment=True)
     [comment] = github.comments_on(PR)
     body = comment["body"]
-    assert utf16_length(body) <= COMMENT_BUDGET
+    assert len(body.encode("utf-16-le")) // 2 <= COMMENT_BUDGET
     assert "**Plan: 0 to create, 5000 to update" in body
     assert "> **Truncated:** the details of" in body and "of 5000 accounts were left out" in body
     assert "[job summary](https://github.example/acme/accounts/actions/runs/42)" in body
@@ -121,8 +123,6 @@ def test_a_5000_account_plan_posts_under_the_limit_with_a_truncation_notice(gith
 
 def test_an_oversized_body_is_refused_by_the_fake_like_github(github: FakeGitHub, tmp_path: Path) -> None:
     """Guards the guard: the fake really enforces GitHub's limit."""
-    from reconciler.github.api import GitHub, GitHubError
-
     client = GitHub(github.url, ACTIONS_TOKEN, "acme/accounts")
     with pytest.raises(GitHubError, match="422 Validation Failed Body is too long"):
         client.upsert_comment(PR, MARKER, "x" * 70_000)
@@ -130,8 +130,6 @@ def test_an_oversized_body_is_refused_by_the_fake_like_github(github: FakeGitHub
 
 
 def test_secondary_rate_limit_is_waited_out(github: FakeGitHub) -> None:
-    from reconciler.github.api import GitHub
-
     waited: list[float] = []
     github.secondary_limit_once = True
     client = GitHub(github.url, ACTIONS_TOKEN, "acme/accounts", sleep=waited.append)
@@ -236,8 +234,6 @@ def test_canary_tokens_never_reach_github(
 
 
 def test_the_comment_author_can_be_named_for_app_tokens(github: FakeGitHub) -> None:
-    from reconciler.github.api import GitHub
-
     github.add_comment(PR, "someone", f"{MARKER} an earlier plan")
     client = GitHub(github.url, "ghp_someone", "acme/accounts", login="someone")
     assert client.upsert_comment(PR, MARKER, f"{MARKER} the new plan")[0] == "updated"

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.emulator.app import create_app
+from reconciler.emulator.http.app import create_app
 from tests.emulator_process import ADMIN, API, ServedEmulator
 
 __all__ = ["ADMIN", "API", "Emulator", "ServedEmulator"]

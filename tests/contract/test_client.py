@@ -11,13 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.controlplane.client import Connection, ControlPlaneClient
-from reconciler.controlplane.errors import DeadlineExceeded, ListingIncomplete, Rejected, Unavailable
-from reconciler.controlplane.retry import RetryPolicy
-from reconciler.emulator.app import create_app
+from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
+from reconciler.adapters.controlplane.errors import ListingIncomplete, Rejected, Unavailable
+from reconciler.adapters.retry import DeadlineExceeded, RetryPolicy
+from reconciler.domain.vocabulary import Kind
+from reconciler.emulator.http.app import create_app
 from tests.emulator_process import ADMIN
 
 pytestmark = pytest.mark.anyio
+VA = Kind.VIRTUAL_ACCOUNT
 
 
 class Harness:
@@ -38,7 +40,7 @@ class Harness:
         (await self.admin.post("/_emulator/faults", json=fault)).raise_for_status()
 
     def calls(self, route: str) -> int:
-        return int(self.app.state.emulator.requests[route])
+        return int(self.app.state.emulator.faults.requests[route])
 
 
 @pytest.fixture
@@ -62,7 +64,7 @@ async def test_retry_after_seconds_and_date_are_slept_as_told(harness: Harness) 
     await harness.fault(method="GET", path="/virtual-accounts$", status=429, retryAfter="7", times=1)
     await harness.fault(method="GET", path="/virtual-accounts$", status=503,
                         retryAfter="Wed, 21 Oct 2015 07:28:00 GMT", times=1)  # fmt: skip
-    assert await harness.client.list_accounts() == []
+    assert await harness.client.list_all(VA) == []
     assert harness.slept == [7.0, 0.0]  # an HTTP date in the past means: retry now
     assert harness.calls("GET /virtual-accounts") == 3
 
@@ -71,7 +73,7 @@ async def test_retry_after_seconds_and_date_are_slept_as_told(harness: Harness) 
 async def test_client_errors_are_tried_once(harness: Harness, status: int) -> None:
     await harness.fault(method="GET", path="/virtual-accounts$", status=status, times=5)
     with pytest.raises(Exception) as caught:
-        await harness.client.list_accounts()
+        await harness.client.list_all(VA)
     assert f"{status} injected fault" in str(caught.value)
     assert harness.calls("GET /virtual-accounts") == 1 and harness.slept == []
 
@@ -79,7 +81,7 @@ async def test_client_errors_are_tried_once(harness: Harness, status: int) -> No
 async def test_transient_errors_give_up_after_the_attempt_limit(harness: Harness) -> None:
     await harness.fault(method="GET", path="/virtual-accounts$", status=503, times=100)
     with pytest.raises(Unavailable, match="503"):
-        await harness.client.list_accounts()
+        await harness.client.list_all(VA)
     assert harness.calls("GET /virtual-accounts") == harness.client.policy.max_attempts
 
 
@@ -88,21 +90,21 @@ async def test_the_deadline_bounds_retrying(tmp_path: Path) -> None:
     async with harness.client:
         await harness.fault(method="GET", path="/virtual-accounts$", status=429, retryAfter="60", times=5)
         with pytest.raises(DeadlineExceeded, match="5 s deadline"):
-            await harness.client.list_accounts()
+            await harness.client.list_all(VA)
     await harness.admin.aclose()
 
 
 async def test_dry_run_rejections_are_not_retried(harness: Harness) -> None:
     with pytest.raises(Rejected, match="422 manifest.ownedBy.team: team 'nobody' does not exist"):
-        await harness.client.dry_run({**manifest("x-bot"), "ownedBy": {"team": "nobody"}})
+        await harness.client.dry_run(VA, {**manifest("x-bot"), "ownedBy": {"team": "nobody"}})
 
 
 async def test_listing_pages_through_1001_accounts(harness: Harness) -> None:
-    store = harness.app.state.emulator.control_plane
-    identity = store.authenticate(f"Bearer {ADMIN}")
+    backend = harness.app.state.emulator.backend
+    identity = backend.auth.authenticate(f"Bearer {ADMIN}")
     for index in range(1001):
-        store.upsert(manifest(f"paged-{index:04d}"), dry_run=False, identity=identity)
-    accounts = await harness.client.list_accounts()
+        backend.accounts.upsert(manifest(f"paged-{index:04d}"), dry_run=False, identity=identity)
+    accounts = await harness.client.list_all(VA)
     assert len(accounts) == 1001 == len({a.name for a in accounts})
     assert harness.calls("GET /virtual-accounts") == 2
 
@@ -122,10 +124,10 @@ async def test_listing_pages_through_1001_accounts(harness: Harness) -> None:
 async def test_an_inconsistent_listing_is_refused(harness: Harness, body: dict[str, Any]) -> None:
     await harness.fault(method="GET", path="/virtual-accounts$", status=200, body=body, times=10)
     with pytest.raises(ListingIncomplete):
-        await harness.client.list_accounts()
+        await harness.client.list_all(VA)
 
 
 async def test_concurrent_creates_are_bounded_and_all_succeed(harness: Harness) -> None:
-    created = await asyncio.gather(*(harness.client.create(manifest(f"many-{i:02d}")) for i in range(40)))
+    created = await asyncio.gather(*(harness.client.create(VA, manifest(f"many-{i:02d}")) for i in range(40)))
     assert all(c.token is not None and not c.recovered for c in created)
     assert "Token(<redacted>)" == repr(created[0].token) == str(created[0].token)

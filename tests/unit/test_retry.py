@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from reconciler.controlplane.retry import RetryPolicy, backoff_seconds, retry_after_seconds
+from reconciler.adapters.retry import RetryPolicy, backoff_seconds, retry_after_seconds
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 POLICY = RetryPolicy(backoff_base=0.5, backoff_cap=20.0, retry_after_cap=120.0)

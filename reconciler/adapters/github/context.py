@@ -1,0 +1,55 @@
+"""Pure: the standard GitHub Actions environment (+ the event payload) -> what we need to talk to GitHub.
+Works on GitHub Enterprise too: every URL comes from the environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.domain.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class GitHubContext:
+    api_url: str
+    server_url: str
+    repository: str
+    token: str
+    sha: str
+    event_name: str
+    ref: str
+    pull_request: int | None
+    head_sha: str | None
+    run_url: str
+    step_summary: str | None
+    output: str | None
+    login: str | None = None  # RECONCILER_GITHUB_LOGIN: the author our comments carry, when /user cannot say
+
+    def require_token(self) -> None:
+        if not self.token or not self.repository:
+            raise ConfigError("GITHUB_TOKEN and GITHUB_REPOSITORY must be set to talk to GitHub")
+
+
+def context_from_env(environ: Mapping[str, str], event: Mapping[str, Any] | None) -> GitHubContext:
+    server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    run_id = environ.get("GITHUB_RUN_ID", "")
+    pull = (event or {}).get("pull_request") or {}
+    number = pull.get("number") if isinstance(pull, Mapping) else None
+    head = pull.get("head", {}).get("sha") if isinstance(pull, Mapping) else None
+    return GitHubContext(
+        api_url=environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+        server_url=server,
+        repository=repository,
+        token=environ.get("GITHUB_TOKEN", ""),
+        sha=environ.get("GITHUB_SHA", ""),
+        event_name=environ.get("GITHUB_EVENT_NAME", ""),
+        ref=environ.get("GITHUB_REF", ""),
+        pull_request=number if isinstance(number, int) else None,
+        head_sha=head if isinstance(head, str) else None,
+        run_url=f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else "",
+        step_summary=environ.get("GITHUB_STEP_SUMMARY") or None,
+        output=environ.get("GITHUB_OUTPUT") or None,
+        login=environ.get("RECONCILER_GITHUB_LOGIN") or None,
+    )

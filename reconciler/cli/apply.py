@@ -1,0 +1,53 @@
+"""`reconciler apply`: parse options, call the use case, print a view of the report."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import (
+    environment_option,
+    in_actions,
+    mass_delete_option,
+    output_options,
+    plan_request,
+    reporter_for,
+    source_options,
+    token_dir_option,
+    write_out,
+)
+from reconciler.domain.errors import ExitCode
+
+
+@click.command()
+@source_options
+@token_dir_option
+@mass_delete_option
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Apply only what this reviewed plan approved; refuse accounts changed since.")  # fmt: skip
+@click.option("--force", is_flag=True, help="With --plan: apply the fresh plan even where it differs.")
+@output_options("apply report")
+@click.option("--github-report", is_flag=True, help="Comment the report on the merged pull request.")
+@environment_option
+def apply(path: str, ref: str | None, today: date | None, token_dir: Path | None, allow_mass_delete: bool,
+          plan_file: Path | None, force: bool, output_format: str | None, out: Path | None, github_report: bool,
+          environment: str) -> int:  # fmt: skip
+    """Converge the control plane to the manifests under PATH: re-plan against live state, then create,
+    update and (with prune) delete, each account on its own; exit 0 only when everything converged."""
+    from reconciler.app.apply import apply as run_apply
+    from reconciler.domain.plan import Plan
+    from reconciler.render.reporters import JsonReporter
+
+    reviewed = Plan.from_json(plan_file.read_text(encoding="utf-8")) if plan_file else None
+    report = run_apply(plan_request(path, ref, today, token_dir, allow_mass_delete), reviewed, force)
+    write_out(out, JsonReporter().apply(report))
+    click.echo(reporter_for(output_format).apply(report))
+    if github_report or in_actions():
+        from reconciler.app.github import github_context, publish_apply
+
+        for message in publish_apply(report, github_context(os.environ), environment, github_report).messages:
+            click.echo(message)
+    return ExitCode.OK if report.converged else ExitCode.INVALID

@@ -1,0 +1,141 @@
+"""Options every command shares, in one place: where the manifests are (PATH, --ref, --today), what to print
+(--format, --out), and --debug, accepted before or after the subcommand."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from reconciler.app.plan import PlanRequest
+    from reconciler.render.reporters import Reporter
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("text", "json", "markdown", "github")
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+class DateParam(click.ParamType):  # type: ignore[type-arg]
+    name = "yyyy-mm-dd"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date in the format yyyy-mm-dd", param, ctx)
+
+
+def enable_debug(_ctx: click.Context | None = None, _param: click.Parameter | None = None, value: bool = True) -> None:
+    if value or os.environ.get("RECONCILER_DEBUG") == "1":
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+
+
+def debug_option(command: F) -> F:
+    """--debug after the subcommand too (the internal-error message tells users to re-run with it)."""
+    return click.option(
+        "--debug",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=enable_debug,
+        help="Debug logging (HTTP requests included, tokens never) and tracebacks for internal errors.",
+    )(command)
+
+
+def source_options(command: F) -> F:
+    """PATH, --ref and --today, shared by every command that reads manifests."""
+    command = click.option(
+        "--today",
+        type=DateParam(),
+        default=None,
+        help="Treat this date (UTC) as today when checking expiry; for reproducible runs.  [default: today, UTC]",
+    )(command)
+    command = click.option(
+        "--ref",
+        default=None,
+        metavar="REF",
+        help="Read the manifests at this Git ref (branch, tag, SHA) instead of the working tree.",
+    )(command)
+    command = click.argument("path", default=".", type=click.Path(file_okay=False))(command)
+    return debug_option(command)
+
+
+def output_options(what: str, default_format: str = "text") -> Callable[[F], F]:
+    """--format (what stdout shows) and --out (the JSON data, to a file), the same on every command."""
+
+    def decorate(command: F) -> F:
+        command = click.option(
+            "--out",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help=f"Also write the {what} as JSON to this file.",
+        )(command)
+        return click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(FORMATS),
+            default=None,
+            help=f"What to print: text, json, markdown or github (annotations).  [default: {default_format}]",
+        )(command)
+
+    return decorate
+
+
+token_dir_option = click.option(
+    "--token-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Where created accounts without secret_store_config get their one-time token (files, mode 0600).",
+)  # fmt: skip
+environment_option = click.option(
+    "--environment", default="", metavar="NAME",
+    help="Name of the target environment: one sticky comment (and one drift issue) per environment.",
+)  # fmt: skip
+mass_delete_option = click.option(
+    "--allow-mass-delete", is_flag=True, help="Allow a prune above the thresholds in reconciler.yaml."
+)
+
+
+def in_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def color() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("CI") != "true"
+
+
+def reporter_for(output_format: str | None, default: str = "text", show_unchanged: bool = False) -> Reporter:
+    from reconciler.render.reporters import reporter
+
+    return reporter(output_format or default, color=color(), show_unchanged=show_unchanged)
+
+
+def write_out(out: Path | None, text: str) -> None:
+    if out is not None:
+        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
+def plan_request(
+    path: str, ref: str | None, today: date | None, token_dir: Path | None = None, allow_mass_delete: bool = False
+) -> PlanRequest:
+    from reconciler.adapters.controlplane.connection import connect
+    from reconciler.adapters.git_source import open_source
+    from reconciler.app.plan import PlanRequest
+
+    return PlanRequest(
+        source=open_source(path, ref),
+        connection=connect(Path(path), os.environ),
+        today=today or today_utc(),
+        token_dir=token_dir,
+        allow_mass_delete=allow_mass_delete,
+    )

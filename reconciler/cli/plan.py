@@ -1,0 +1,55 @@
+"""`reconciler plan`: parse options, call the use case, print a view of the plan."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import (
+    environment_option,
+    in_actions,
+    mass_delete_option,
+    output_options,
+    plan_request,
+    reporter_for,
+    source_options,
+    token_dir_option,
+    write_out,
+)
+from reconciler.domain.errors import ExitCode
+
+
+@click.command()
+@source_options
+@token_dir_option
+@mass_delete_option
+@output_options("plan (plan.json, checksummed; apply --plan reads it)")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--show-unchanged", is_flag=True, help="List unchanged accounts too.")
+@click.option("--github-comment", is_flag=True, help="Post or update the plan as one sticky pull-request comment.")
+@environment_option
+def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None, allow_mass_delete: bool,
+         output_format: str | None, out: Path | None, detailed_exitcode: bool, show_unchanged: bool,
+         github_comment: bool, environment: str) -> int:  # fmt: skip
+    """Compare the manifests under PATH with the control plane and show what apply would do. Writes nothing;
+    every create and update is dry-run by the control plane."""
+    from reconciler.app.plan import plan as make_plan
+
+    result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete))
+    write_out(out, result.to_json())
+    click.echo(reporter_for(output_format, show_unchanged=show_unchanged).plan(result))
+    if out is not None:
+        click.echo(f"Plan written to {out} (checksum {result.checksum[:16]}).")
+    if github_comment or in_actions():
+        from reconciler.app.github import github_context, publish_plan
+
+        for message in publish_plan(result, github_context(os.environ), environment, github_comment).messages:
+            click.echo(message)
+    if result.has_errors:
+        return ExitCode.INVALID
+    if detailed_exitcode and result.has_changes:
+        return ExitCode.CHANGES
+    return ExitCode.OK

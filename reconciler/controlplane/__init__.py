@@ -1,1 +1,0 @@
-"""The control-plane client: the only module (with github/) that speaks HTTP."""

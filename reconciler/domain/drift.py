@@ -1,0 +1,161 @@
+"""Pure: desired (main) + live -> drift findings, classified, and a fingerprint that changes only when the
+findings do (so a scheduled job edits its issue only on real change, never on every run). Labels for people
+are the views' business."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from reconciler.domain.config import RepoConfig
+from reconciler.domain.diff import FieldDiff, diff
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules
+from reconciler.domain.ownership import Holder, token_pending
+from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.values import JsonValue, canonical_json, sha256_hex
+from reconciler.domain.vocabulary import DriftKind, Kind
+
+DRIFT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: DriftKind
+    resource_kind: Kind
+    name: str
+    detail: str
+    diffs: tuple[FieldDiff, ...] = ()  # before: Git, after: the control plane
+
+    def identity(self) -> list[JsonValue]:
+        """What makes two findings the same: kind, resource, and each drifted field with a hash of its value."""
+        drifted: list[JsonValue] = [[d.path, sha256_hex(canonical_json(d.after))] for d in self.diffs]
+        return [str(self.kind), str(self.resource_kind), self.name, drifted]
+
+    def to_data(self) -> dict[str, JsonValue]:
+        return {
+            "kind": str(self.kind),
+            "resource_kind": str(self.resource_kind),
+            "name": self.name,
+            "detail": self.detail,
+            "diffs": [d.to_data() for d in self.diffs],
+        }
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    findings: tuple[Finding, ...]
+    revision: str | None
+    control_plane: str
+    checked_at: str
+
+    @property
+    def has_drift(self) -> bool:
+        return bool(self.findings)
+
+    @property
+    def fingerprint(self) -> str:
+        return sha256_hex(canonical_json([f.identity() for f in self.findings]))
+
+    def kind_counts(self) -> dict[DriftKind, int]:
+        """How many findings of each kind, in the vocabulary's order, kinds with none left out."""
+        counts = {kind: sum(f.kind == kind for f in self.findings) for kind in DriftKind}
+        return {kind: n for kind, n in counts.items() if n}
+
+    def to_data(self) -> dict[str, JsonValue]:
+        return {
+            "version": DRIFT_VERSION,
+            "revision": self.revision,
+            "control_plane": self.control_plane,
+            "checked_at": self.checked_at,
+            "fingerprint": self.fingerprint,
+            "findings": [f.to_data() for f in self.findings],
+        }
+
+
+def detect_drift(
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, today: date
+) -> tuple[Finding, ...]:
+    context = OwnershipContext(config.ownership)
+    findings: list[Finding] = []
+    for rules in KINDS:
+        wanted = [d for d in desired if d.kind == rules.kind]
+        held = [r for r in live if r.kind == rules.kind]
+        findings.extend(_kind_findings(rules, wanted, held, config, today, context))
+    return tuple(sorted(findings, key=lambda f: (f.name, f.kind, f.resource_kind)))
+
+
+def _kind_findings(
+    rules: ResourceRules,
+    desired: Sequence[DesiredResource],
+    live: Sequence[LiveResource],
+    config: RepoConfig,
+    today: date,
+    context: OwnershipContext,
+) -> list[Finding]:
+    live_by_name = {resource.name: resource for resource in live}
+    wanted = {resource.name for resource in desired}
+    findings: list[Finding] = []
+    for resource in desired:
+        findings.extend(_desired_findings(rules, resource, live_by_name.get(resource.name), config, context))
+    for held in live:
+        ours = rules.ownership(held, context).ours
+        if held.name not in wanted:
+            findings.append(_absent_finding(rules, held, config, context))
+        if ours and rules.issues_tokens:
+            findings.extend(_expiry_findings(held, today, config.policy.expiry_warning_days))
+    return findings
+
+
+def _desired_findings(
+    rules: ResourceRules,
+    resource: DesiredResource,
+    live: LiveResource | None,
+    config: RepoConfig,
+    context: OwnershipContext,
+) -> list[Finding]:
+    kind, name = rules.kind, resource.name
+    if live is None:
+        detail = "in Git, but not in the control plane (deleted out of band, or not applied yet)"
+        return [Finding(DriftKind.MISSING, kind, name, detail)]
+    if not rules.ownership(live, context).ours:
+        detail = f"an account with this name exists without this repository's ownership tag {config.ownership.key}"
+        return [Finding(DriftKind.CONFLICT, kind, name, detail)]
+    wanted, have = rules.comparable(rules.as_sent(resource.manifest, context), live.manifest)
+    findings = []
+    diffs = tuple(diff(wanted, have))
+    if diffs:
+        paths = ", ".join(d.path for d in diffs)
+        findings.append(Finding(DriftKind.MODIFIED, kind, name, f"changed outside Git: {paths}", diffs))
+    if rules.issues_tokens and token_pending(live.manifest):
+        detail = "created, but its token never reached --token-dir"
+        findings.append(Finding(DriftKind.UNDELIVERED, kind, name, detail))
+    return findings
+
+
+def _absent_finding(
+    rules: ResourceRules, resource: LiveResource, config: RepoConfig, context: OwnershipContext
+) -> Finding:
+    ownership = rules.ownership(resource, context)
+    if ownership.ours:
+        detail = "carries this repository's ownership tag but is not in Git"
+        return Finding(DriftKind.ORPHANED, rules.kind, resource.name, detail)
+    if ownership.holder == Holder.OTHER:
+        detail = f"managed elsewhere ({config.ownership.key}={ownership.other})"
+    else:
+        detail = "not managed from Git"
+    return Finding(DriftKind.UNMANAGED, rules.kind, resource.name, detail)
+
+
+def _expiry_findings(resource: LiveResource, today: date, warning_days: int) -> list[Finding]:
+    kind, name = resource.kind, resource.name
+    raw = resource.manifest.get("expiration_date")
+    if resource.is_expired:
+        return [Finding(DriftKind.EXPIRED, kind, name, f"the token expired ({raw})")]
+    if isinstance(raw, str):
+        days = (date.fromisoformat(raw) - today).days
+        if days < 0:
+            return [Finding(DriftKind.EXPIRED, kind, name, f"the token expired on {raw}")]
+        if days <= warning_days:
+            return [Finding(DriftKind.EXPIRING, kind, name, f"the token expires in {days} days ({raw})")]
+    return []

@@ -1,0 +1,130 @@
+"""Executing a plan through the control-plane port: every write re-checks what it read, failures are per
+resource, and a created token reaches its sink exactly once (or is recovered on the next run).
+
+Order: creates, updates and token recoveries kind by kind (accounts before what names them), deletes last in
+the reverse order. Within a step, writes run concurrently; one failure never stops the others.
+
+Token delivery to a token directory is write-ahead (`ownership.py`): the account is created with the tag
+`va-reconciler-token-delivery: pending`, the token is written, then the tag is removed. A run that dies in
+between leaves `pending` in the control plane, and the next plan recovers the token with GET .../token."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+from reconciler.domain.errors import AppearedSincePlan, OutOfBand, ReconcilerError, TokenSinkError
+from reconciler.domain.kinds import KINDS, rules_for
+from reconciler.domain.ownership import synced_by_control_plane, with_pending_token
+from reconciler.domain.plan import Change
+from reconciler.domain.ports import ControlPlane, TokenSink
+from reconciler.domain.reports import Outcome
+from reconciler.domain.resources import LiveResource
+from reconciler.domain.vocabulary import Action, OutcomeStatus
+
+Applier = Callable[[Change, ControlPlane, TokenSink | None], Awaitable[str]]
+
+
+def steps(changes: Sequence[Change]) -> list[list[Change]]:
+    """The writing changes in the order they may run: writes kind by kind in the kinds' order, then deletes
+    in the reverse order. Changes within one step are independent."""
+    writes = [c for c in changes if c.writes]
+    ordered = sorted(KINDS, key=lambda r: r.order)
+    batches = [[c for c in writes if c.kind == r.kind and c.action != Action.DELETE] for r in ordered]
+    batches += [[c for c in writes if c.kind == r.kind and c.action == Action.DELETE] for r in reversed(ordered)]
+    return [batch for batch in batches if batch]
+
+
+async def execute(changes: Sequence[Change], client: ControlPlane, sink: TokenSink | None) -> list[Outcome]:
+    """Apply every writing change, step by step; the outcome of every one is reported, in plan order."""
+    results: dict[tuple[object, str], Outcome] = {}
+    for batch in steps(changes):
+        for outcome in await asyncio.gather(*(apply_one(c, client, sink) for c in batch)):
+            results[outcome.kind, outcome.name] = outcome
+    return [results[c.key] for c in changes if c.key in results]
+
+
+async def apply_one(change: Change, client: ControlPlane, sink: TokenSink | None) -> Outcome:
+    """One change, never raising for a user-facing failure: applied, failed (with why) or skipped."""
+    try:
+        detail = await _APPLIERS[change.action](change, client, sink)
+    except OutOfBand as exc:
+        return Outcome.of(change, OutcomeStatus.SKIPPED, str(exc))
+    except ReconcilerError as exc:
+        return Outcome.of(change, OutcomeStatus.FAILED, str(exc))
+    return Outcome.of(change, OutcomeStatus.APPLIED, detail)
+
+
+async def _create(change: Change, client: ControlPlane, sink: TokenSink | None) -> str:
+    assert change.desired is not None
+    if not rules_for(change.kind).issues_tokens or synced_by_control_plane(change.desired):
+        created = await client.create(change.kind, change.desired)
+        if created.token is None and not created.recovered and rules_for(change.kind).issues_tokens:
+            raise AppearedSincePlan(
+                "an account with this name appeared after the plan was made; the PUT updated it instead of "
+                "creating it: re-plan and review"
+            )
+        how = " (response lost; found by name)" if created.recovered else ""
+        where = f"; token -> {change.token_destination}" if change.token_destination else ""
+        return f"created{how}{where}"
+    if sink is None:
+        raise TokenSinkError("no token destination: the plan was made with --token-dir; pass it to apply too")
+    created = await client.create(change.kind, with_pending_token(change.desired))
+    if created.token is None:
+        raise AppearedSincePlan(
+            "an account with this name appeared after the plan was made and returned no token; nothing delivered"
+        )
+    where = sink.deliver(change.name, created.token)
+    await client.update(change.kind, change.desired)
+    how = " (response lost; token recovered by GET .../token)" if created.recovered else ""
+    return f"created{how}; token written to {where}"
+
+
+async def _reread(change: Change, client: ControlPlane) -> LiveResource:
+    """Re-read just before writing: refuse when anyone changed the resource since it was planned."""
+    assert change.resource_id is not None
+    current = await client.get(change.kind, change.resource_id)
+    if current.fingerprint != change.live_fingerprint:
+        raise OutOfBand("changed in the control plane since it was read for the plan; re-plan to include it")
+    return current
+
+
+async def _update(change: Change, client: ControlPlane, sink: TokenSink | None) -> str:
+    assert change.desired is not None
+    await _reread(change, client)
+    detail = f"updated {len(change.diffs)} field(s)"
+    if change.deliver_token:
+        detail += "; " + await _deliver_recovered(change, client, sink)
+    await client.update(change.kind, change.desired)
+    return detail
+
+
+async def _recover(change: Change, client: ControlPlane, sink: TokenSink | None) -> str:
+    assert change.desired is not None
+    await _reread(change, client)
+    detail = await _deliver_recovered(change, client, sink)
+    await client.update(change.kind, change.desired)
+    return detail
+
+
+async def _deliver_recovered(change: Change, client: ControlPlane, sink: TokenSink | None) -> str:
+    if sink is None:
+        raise TokenSinkError("a pending token needs --token-dir")
+    assert change.resource_id is not None
+    where = sink.deliver(change.name, await client.token(change.resource_id))
+    return f"pending token recovered and written to {where}"
+
+
+async def _delete(change: Change, client: ControlPlane, _sink: TokenSink | None) -> str:
+    assert change.resource_id is not None
+    await _reread(change, client)
+    await client.delete(change.kind, change.resource_id)
+    return "deleted"
+
+
+_APPLIERS: dict[Action, Applier] = {
+    Action.CREATE: _create,
+    Action.UPDATE: _update,
+    Action.RECOVER_TOKEN: _recover,
+    Action.DELETE: _delete,
+}

@@ -1,0 +1,130 @@
+"""Resource kinds: what the planner, drift and the executor need to know about each kind, so that they iterate
+over kinds instead of branching on them. A kind declares its key (the name), what a user controls and how it
+normalises, who owns a live resource, and the order of its writes. Adding a kind adds a `ResourceRules`
+here; the planner does not change.
+
+Normalisation makes desired and live compare equal exactly when applying would change nothing:
+- server defaults are filled (`auto_rotate` 360/30, reference/control-plane-api.md §2);
+- order that carries no meaning is removed (permissions, recipients, channels, mappings are sets);
+- the legacy untyped `secret_store_config` is the typed `secret-store` one (§2.2);
+- fields the server keeps when the manifest omits them are not compared (`permissions`: omitting it keeps
+  access, §3; `token_type`: the platform default);
+- the reconciler's own bookkeeping tags are not compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from reconciler.domain.config import OwnershipTag
+from reconciler.domain.ownership import BOOKKEEPING_TAGS, Ownership, claims, ownership_of, with_ownership_tag
+from reconciler.domain.resources import LiveResource
+from reconciler.domain.values import JsonValue, Manifest, canonical_json
+from reconciler.domain.vocabulary import Kind
+
+DEFAULT_AUTO_ROTATE: dict[str, JsonValue] = {"auto_rotate_interval": 360, "grace_period": 30}
+
+
+@dataclass(frozen=True)
+class OwnershipContext:
+    """What deciding ownership needs: this repository's tag."""
+
+    tag: OwnershipTag
+
+
+class ResourceRules(Protocol):
+    """The rules of one kind of resource."""
+
+    @property
+    def kind(self) -> Kind: ...
+
+    @property
+    def order(self) -> int:
+        """Creates and updates run in ascending order, deletes in descending order."""
+        ...
+
+    @property
+    def issues_tokens(self) -> bool:
+        """A create returns a one-time token that must reach a destination."""
+        ...
+
+    def normalize(self, manifest: Manifest) -> dict[str, JsonValue]: ...
+
+    def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
+        """Both sides normalised; fields the server keeps when desired omits them are dropped from live."""
+        ...
+
+    def ownership(self, live: LiveResource, context: OwnershipContext) -> Ownership: ...
+
+    def claims(self, desired: Manifest, context: OwnershipContext) -> bool:
+        """The manifest itself says this repository owns the resource (it may take over a live one)."""
+        ...
+
+    def as_sent(self, desired: Manifest, context: OwnershipContext) -> dict[str, JsonValue]:
+        """The manifest as this repository sends it (ownership marks included)."""
+        ...
+
+
+def as_set(items: Iterable[JsonValue]) -> list[JsonValue]:
+    """A list whose order means nothing, in one canonical order, without repeats."""
+    unique = {canonical_json(item): item for item in items}
+    return [unique[key] for key in sorted(unique)]
+
+
+class VirtualAccountRules:
+    kind = Kind.VIRTUAL_ACCOUNT
+    order = 0
+    issues_tokens = True
+    kept_when_omitted = ("permissions", "token_type")
+
+    def normalize(self, manifest: Manifest) -> dict[str, JsonValue]:
+        result: dict[str, JsonValue] = {k: v for k, v in manifest.items() if k != "type"}
+        rotate = result.get("auto_rotate")
+        if isinstance(rotate, dict):
+            result["auto_rotate"] = {**DEFAULT_AUTO_ROTATE, **rotate}
+        for key in ("permissions", "identity_provider_mapping"):
+            value = result.get(key)
+            if isinstance(value, list):
+                result[key] = as_set(value)
+        target = result.get("notification_target")
+        if isinstance(target, dict):
+            result["notification_target"] = {
+                k: as_set(v) if k in ("to_emails", "channels") and isinstance(v, list) else v for k, v in target.items()
+            }
+        store = result.get("secret_store_config")
+        if isinstance(store, dict) and "type" not in store:
+            result["secret_store_config"] = {"type": "secret-store", **store}
+        tags = result.get("tags")
+        if isinstance(tags, dict):
+            kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
+            if kept:
+                result["tags"] = kept
+            else:
+                del result["tags"]
+        return result
+
+    def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
+        wanted, have = self.normalize(desired), self.normalize(live)
+        for key in self.kept_when_omitted:
+            if key not in wanted:
+                have.pop(key, None)
+        return wanted, have
+
+    def ownership(self, live: LiveResource, context: OwnershipContext) -> Ownership:
+        return ownership_of(live.manifest, context.tag)
+
+    def claims(self, desired: Manifest, context: OwnershipContext) -> bool:
+        return claims(desired, context.tag)
+
+    def as_sent(self, desired: Manifest, context: OwnershipContext) -> dict[str, JsonValue]:
+        return with_ownership_tag(desired, context.tag)
+
+
+VIRTUAL_ACCOUNTS = VirtualAccountRules()
+KINDS: tuple[ResourceRules, ...] = (VIRTUAL_ACCOUNTS,)
+
+
+def rules_for(kind: Kind) -> ResourceRules:
+    return next(rules for rules in KINDS if rules.kind == kind)

@@ -1,0 +1,170 @@
+"""Pure: desired (Git) + live (control plane) + policy -> the changes of a plan, kind by kind.
+
+Safety is decided here, before any write can be planned:
+- ownership: only resources this repository owns are updated or deleted; a live resource with a manifest's
+  name that is not ours is a `conflict` unless reconciler.yaml's `adopt` lists it or the manifest itself
+  claims it (for accounts: carries the ownership tag);
+- prune is off by default; when on, only owned resources absent from Git are deleted, under the plan's
+  mass-delete guard (`plan.guard_mass_delete`);
+- a created account whose one-time token has nowhere safe to go is `blocked`;
+- policy: denied roles, the maximum expiry horizon (`policy.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from reconciler.domain.config import RepoConfig
+from reconciler.domain.diff import FieldDiff, diff
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules
+from reconciler.domain.ownership import Holder, Ownership, token_destination, token_pending
+from reconciler.domain.plan import Change, guard_mass_delete
+from reconciler.domain.policy import policy_findings
+from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.vocabulary import Action
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    today: date
+    token_dir: bool = False  # created tokens without a secret store go to a token directory
+    allow_mass_delete: bool = False
+
+
+def make_changes(
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, options: PlanOptions
+) -> tuple[Change, ...]:
+    """One change per resource in Git and per owned resource that left Git, ordered by kind, then name."""
+    context = OwnershipContext(config.ownership)
+    changes: list[Change] = []
+    for rules in sorted(KINDS, key=lambda r: r.order):
+        wanted = [d for d in desired if d.kind == rules.kind]
+        held = [r for r in live if r.kind == rules.kind]
+        changes.extend(_plan_kind(rules, wanted, held, config, options, context))
+    return tuple(changes)
+
+
+def _plan_kind(
+    rules: ResourceRules,
+    desired: Sequence[DesiredResource],
+    live: Sequence[LiveResource],
+    config: RepoConfig,
+    options: PlanOptions,
+    context: OwnershipContext,
+) -> tuple[Change, ...]:
+    live_by_name = {resource.name: resource for resource in live}
+    changes = [_plan_resource(rules, d, live_by_name.get(d.name), config, options, context) for d in desired]
+    owned = [r for r in live if rules.ownership(r, context).ours]
+    changes.extend(_plan_absent(rules, desired, owned, config))
+    guarded = guard_mass_delete(changes, len(owned), len(desired), config.prune, options.allow_mass_delete)
+    return tuple(sorted(guarded, key=lambda c: c.name))
+
+
+def _plan_resource(
+    rules: ResourceRules,
+    resource: DesiredResource,
+    live: LiveResource | None,
+    config: RepoConfig,
+    options: PlanOptions,
+    context: OwnershipContext,
+) -> Change:
+    manifest = rules.as_sent(resource.manifest, context)
+    blocked, warnings = policy_findings(resource, config, options.today)
+    base = Change(
+        kind=rules.kind,
+        name=resource.name,
+        action=Action.NO_OP,
+        position=resource.position,
+        desired=manifest,
+        resource_id=live.id if live else None,
+        live_fingerprint=live.fingerprint if live else None,
+    )
+    if live is None:
+        return _plan_create(rules, base, blocked, warnings, config, options)
+    ownership = rules.ownership(live, context)
+    adopting = not ownership.ours and (resource.name in config.adopt or rules.claims(resource.manifest, context))
+    if not ownership.ours and not adopting:
+        return replace(base, action=Action.CONFLICT, reason=_conflict_reason(resource.name, ownership, config))
+    pending = rules.issues_tokens and token_pending(live.manifest)
+    if pending and not options.token_dir:
+        blocked.append("its one-time token was never delivered: pass --token-dir to recover it")
+    if blocked:
+        return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
+    wanted, have = rules.comparable(manifest, live.manifest)
+    diffs = tuple(diff(have, wanted))
+    if adopting:
+        warnings.append("adopts an account this repository did not create: the ownership tag is added")
+    warnings.extend(_update_warnings(diffs))
+    if pending:
+        warnings.append("recovers the token a crashed run never delivered (GET .../token) into --token-dir")
+    return replace(
+        base,
+        action=Action.UPDATE if diffs else Action.RECOVER_TOKEN if pending else Action.NO_OP,
+        diffs=diffs,
+        warnings=tuple(warnings),
+        deliver_token=pending,
+        token_destination=token_destination(manifest, True) if pending else None,
+    )
+
+
+def _update_warnings(diffs: Sequence[FieldDiff]) -> list[str]:
+    if any(d.path.startswith("auto_rotate") for d in diffs):
+        return [
+            "changes auto_rotate on an existing account: TrueFoundry's UI does not allow this edit; "
+            "through the API the new schedule applies from the current token"
+        ]
+    return []
+
+
+def _plan_create(
+    rules: ResourceRules,
+    base: Change,
+    blocked: list[str],
+    warnings: list[str],
+    config: RepoConfig,
+    options: PlanOptions,
+) -> Change:
+    destination = None
+    if rules.issues_tokens and base.desired is not None:
+        destination = token_destination(base.desired, options.token_dir)
+        if destination is None and config.policy.require_token_destination:
+            blocked.append(
+                "the one-time token has nowhere safe to go: add secret_store_config to the manifest or pass --token-dir"
+            )
+    if blocked:
+        return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
+    return replace(base, action=Action.CREATE, warnings=tuple(warnings), token_destination=destination)
+
+
+def _conflict_reason(name: str, ownership: Ownership, config: RepoConfig) -> str:
+    key = config.ownership.key
+    if ownership.holder == Holder.NOBODY:
+        return (
+            f"an account named {name} already exists without the ownership tag {key}; "
+            "list it under adopt: in reconciler.yaml to take it over"
+        )
+    return f"an account named {name} is owned by {key}={ownership.other}"
+
+
+def _plan_absent(
+    rules: ResourceRules, desired: Sequence[DesiredResource], owned: Sequence[LiveResource], config: RepoConfig
+) -> list[Change]:
+    """Owned resources that left Git: deleted only with prune on (the plan's guard may still block them)."""
+    wanted = {resource.name for resource in desired}
+    enabled = config.prune.enabled
+    return [
+        Change(
+            kind=rules.kind,
+            name=resource.name,
+            action=Action.DELETE if enabled else Action.NO_OP,
+            resource_id=resource.id,
+            live_fingerprint=resource.fingerprint,
+            reason="owned by this repository and no longer in Git"
+            if enabled
+            else "owned by this repository but no longer in Git; prune is off, so it stays",
+        )
+        for resource in owned
+        if resource.name not in wanted
+    ]

@@ -1,0 +1,71 @@
+"""What apply reports: the outcome of every change it tried, and whether the control plane converged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.domain.plan import Change, Plan
+from reconciler.domain.values import JsonValue
+from reconciler.domain.vocabulary import Action, Kind, OutcomeStatus
+
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How applying one change ended, and in a few words why."""
+
+    kind: Kind
+    name: str
+    action: Action
+    status: OutcomeStatus
+    detail: str
+
+    @classmethod
+    def of(cls, change: Change, status: OutcomeStatus, detail: str) -> Outcome:
+        return cls(change.kind, change.name, change.action, status, detail)
+
+    def to_data(self) -> dict[str, JsonValue]:
+        return {
+            "kind": str(self.kind),
+            "name": self.name,
+            "action": str(self.action),
+            "status": str(self.status),
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """The fresh plan apply acted on, the outcome of every write it tried, and the requests it sent."""
+
+    plan: Plan
+    outcomes: tuple[Outcome, ...]
+    requests_sent: int
+
+    @property
+    def unresolved(self) -> tuple[Change, ...]:
+        """Changes nobody may write until a person acts: conflicts, blocks, server rejections."""
+        return tuple(c for c in self.plan.changes if c.unresolved)
+
+    @property
+    def converged(self) -> bool:
+        return not self.plan.has_errors and all(o.status == OutcomeStatus.APPLIED for o in self.outcomes)
+
+    def counts(self) -> dict[str, int]:
+        return {str(s): sum(o.status == s for o in self.outcomes) for s in OutcomeStatus}
+
+    def to_data(self) -> dict[str, JsonValue]:
+        return {
+            "version": REPORT_VERSION,
+            "revision": self.plan.revision,
+            "control_plane": self.plan.control_plane,
+            "plan_checksum": self.plan.checksum,
+            "converged": self.converged,
+            "summary": dict(self.counts()),
+            "outcomes": [o.to_data() for o in self.outcomes],
+            "unresolved": [
+                {"kind": str(c.kind), "name": c.name, "action": str(c.action), "reason": c.why_unresolved}
+                for c in self.unresolved
+            ],
+        }

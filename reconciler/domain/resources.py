@@ -1,0 +1,83 @@
+"""Resources as Git holds them (desired) and as the control plane returns them (live), and what reading a
+repository found (the validation report)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from reconciler.domain.values import JsonPath, LineCol, Manifest, Position, Problem, canonical_json, sha256_hex
+from reconciler.domain.vocabulary import Kind, Severity
+
+
+@dataclass(frozen=True)
+class DesiredResource:
+    """One manifest as Git holds it, with where each of its values stands (in `position.file`)."""
+
+    kind: Kind
+    name: str
+    manifest: Manifest
+    position: Position
+    value_positions: Mapping[JsonPath, LineCol] = field(default_factory=dict, compare=False)
+
+    def position_of(self, path: JsonPath) -> Position:
+        """The nearest recorded position for `path`, walking up to the document."""
+        while path:
+            found = self.value_positions.get(path)
+            if found is not None:
+                return Position(self.position.file, *found)
+            path = path[:-1]
+        return self.position
+
+
+@dataclass(frozen=True)
+class LiveResource:
+    """One resource as the control plane returned it; server-managed fields are kept apart from the manifest.
+    `jwt_id`, `is_expired` and `next_rotation` only mean something for virtual accounts."""
+
+    kind: Kind
+    id: str
+    name: str
+    manifest: Manifest
+    updated_at: str
+    jwt_id: str | None = None
+    is_expired: bool = False
+    next_rotation: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the resource *as read*: any write by anyone changes it (manifest or updatedAt)."""
+        return sha256_hex(canonical_json({"id": self.id, "manifest": self.manifest, "updatedAt": self.updated_at}))
+
+
+@dataclass(frozen=True)
+class SkippedDocument:
+    """A document of a kind this tool does not manage (e.g. a team): listed, not validated."""
+
+    position: Position
+    kind: str
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Everything reading a repository found: the resources, what was skipped, every problem, sorted."""
+
+    files: int
+    resources: tuple[DesiredResource, ...]
+    skipped: tuple[SkippedDocument, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == Severity.WARNING)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def of_kind(self, kind: Kind) -> tuple[DesiredResource, ...]:
+        return tuple(r for r in self.resources if r.kind == kind)

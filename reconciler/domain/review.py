@@ -1,0 +1,42 @@
+"""Pure: match a fresh plan against the plan a person reviewed (`apply --plan`): apply only what it approved,
+as it approved it. Terraform refuses a stale saved plan whole; we refuse per resource, so one account changed
+out of band does not hold back the others."""
+
+from __future__ import annotations
+
+from reconciler.domain.plan import Change, Plan
+from reconciler.domain.reports import Outcome
+from reconciler.domain.vocabulary import OutcomeStatus
+
+NOT_REVIEWED = "not in the reviewed plan"
+CHANGED_LIVE = "changed in the control plane since the reviewed plan (out-of-band change); re-plan"
+CHANGED_DESIRED = "the desired state differs from the reviewed plan; re-plan"
+
+
+def match_reviewed(fresh: Plan, reviewed: Plan | None, force: bool) -> tuple[list[Change], list[Outcome]]:
+    """(changes to apply, skipped outcomes). Without a reviewed plan, or with `force`, every write of the
+    fresh plan is applied. Otherwise a write is applied only if the reviewed plan has the same write of the
+    same resource, with the same live fingerprint and the same desired manifest."""
+    writes = [c for c in fresh.changes if c.writes]
+    if reviewed is None or force:
+        return writes, []
+    approved = reviewed.by_key()
+    accepted: list[Change] = []
+    refused: list[Outcome] = []
+    for change in writes:
+        reason = _refusal(change, approved.get(change.key))
+        if reason is None:
+            accepted.append(change)
+        else:
+            refused.append(Outcome.of(change, OutcomeStatus.SKIPPED, reason))
+    return accepted, refused
+
+
+def _refusal(change: Change, old: Change | None) -> str | None:
+    if old is None or not old.action.writes:
+        return NOT_REVIEWED
+    if old.live_fingerprint != change.live_fingerprint:
+        return CHANGED_LIVE
+    if old.desired_hash != change.desired_hash or old.action != change.action:
+        return CHANGED_DESIRED
+    return None

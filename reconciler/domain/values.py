@@ -1,0 +1,103 @@
+"""Values everything passes around: JSON, positions in files, problems, hashing and the write-only token."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from reconciler.domain.vocabulary import Severity
+
+JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
+Manifest = Mapping[str, JsonValue]
+JsonPath = tuple[str | int, ...]
+LineCol = tuple[int, int]
+
+
+def format_json_path(path: JsonPath) -> str:
+    """`("permissions", 0, "role_id")` -> `$.permissions[0].role_id` (jsonschema's own notation)."""
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+
+
+def canonical_json(value: object) -> str:
+    """The one serialisation used for hashing: sorted keys, no whitespace, UTF-8 as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def mapping(value: JsonValue) -> Mapping[str, JsonValue]:
+    """`value` if it is a JSON object, else an empty one (manifests are schema-valid; this is for typing)."""
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A place in a file: `file` is relative to the repository root, line and column count from 1."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """Something wrong with the input, pointing at it."""
+
+    position: Position
+    message: str
+    json_path: str = ""
+    severity: Severity = Severity.ERROR
+
+    def to_data(self) -> dict[str, JsonValue]:
+        where = self.position
+        return {
+            "file": where.file,
+            "line": where.line,
+            "col": where.col,
+            "severity": str(self.severity),
+            "message": self.message,
+            "path": self.json_path,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, JsonValue]) -> Problem:
+        line, col = data["line"], data["col"]
+        if not isinstance(line, int) or not isinstance(col, int):
+            raise ValueError("a problem's line and col are whole numbers")
+        return cls(
+            Position(str(data["file"]), line, col),
+            str(data["message"]),
+            str(data["path"]),
+            Severity(str(data["severity"])),
+        )
+
+
+class Token:
+    """A virtual-account token. Never printable: `str()` and `repr()` redact it; only a token sink calls
+    `reveal()`. This keeps the value out of logs, exception text and f-strings by construction."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Token(<redacted>)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Token) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)

@@ -1,0 +1,68 @@
+"""The vocabulary, as enums: every word the plan, the reports and the views share. Values are the words users
+see in plan.json and in output (Terraform's and TrueFoundry's terms), so a `StrEnum` serialises as itself."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """A kind of resource the reconciler manages, named as in a manifest's `type`."""
+
+    VIRTUAL_ACCOUNT = "virtual-account"
+
+
+class Action(StrEnum):
+    """What a plan does with one resource."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    RECOVER_TOKEN = "recover-token"  # a crashed run created the account but never delivered its token
+    NO_OP = "no-op"
+    CONFLICT = "conflict"  # the name is taken by a resource this repository does not own
+    BLOCKED = "blocked"  # a policy or a safety rule refuses it
+
+    @property
+    def writes(self) -> bool:
+        return self in _WRITING
+
+    @property
+    def unresolved(self) -> bool:
+        """A person must act before this resource converges."""
+        return self in (Action.CONFLICT, Action.BLOCKED)
+
+
+_WRITING = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE, Action.RECOVER_TOKEN})
+
+
+class DiffKind(StrEnum):
+    ADD = "add"
+    REMOVE = "remove"
+    CHANGE = "change"
+
+
+class DriftKind(StrEnum):
+    """What a drift check can find. Labels for people live in the views."""
+
+    MODIFIED = "modified"  # changed outside Git
+    MISSING = "missing"  # in Git, not in the control plane
+    CONFLICT = "conflict"  # a managed name held by a resource that is not ours
+    ORPHANED = "orphaned"  # ours, not in Git
+    UNMANAGED = "unmanaged"  # nobody's, not in Git
+    EXPIRED = "expired"
+    EXPIRING = "expiring"
+    UNDELIVERED = "undelivered"  # a created token never reached its sink
+
+
+class OutcomeStatus(StrEnum):
+    """How applying one change ended."""
+
+    APPLIED = "applied"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # nothing written, on purpose (changed since the plan, not approved)
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"

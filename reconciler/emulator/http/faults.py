@@ -1,0 +1,122 @@
+"""Scripted failures and latency for tests (`--test-controls`): an ASGI middleware that counts API requests,
+delays them, answers with an injected status, or processes a write and then drops its response."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reconciler.emulator.errors import ApiError
+
+API = "/api/svc/v1"
+
+
+@dataclass
+class Fault:
+    """A scripted failure for the next `times` requests matching `method` and the `path` regex."""
+
+    method: str
+    path: str
+    times: int = 1
+    status: int | None = None
+    retry_after: str | None = None
+    latency_ms: int = 0
+    drop_response: bool = False  # process the request (commit), then drop the response
+    body: Any = None  # with `status`: the JSON body to answer instead of an error body
+    skip: int = 0  # let this many matching requests through first
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.times > 0 and self.method in ("*", method) and re.search(self.path, path) is not None
+
+    def fires(self) -> bool:
+        """Called on a match: counts down `skip`, then `times`."""
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        self.times -= 1
+        return True
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> Fault:
+        return cls(
+            method=str(body.get("method", "*")).upper(),
+            path=str(body.get("path", ".*")),
+            times=int(body.get("times", 1)),
+            status=body.get("status"),
+            retry_after=None if body.get("retryAfter") is None else str(body["retryAfter"]),
+            latency_ms=int(body.get("latencyMs", 0)),
+            drop_response=bool(body.get("dropResponse", False)),
+            body=body.get("body"),
+            skip=int(body.get("skip", 0)),
+        )
+
+
+@dataclass
+class Faults:
+    latency_ms: int = 0
+    scripted: list[Fault] = field(default_factory=list)
+    requests: Counter[str] = field(default_factory=Counter)
+
+
+class FaultsAndLatency:
+    """ASGI middleware: counts API requests, adds the configured latency, and plays scripted faults."""
+
+    def __init__(self, app: ASGIApp, faults: Faults) -> None:
+        self._app = app
+        self._faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/api/"):
+            await self._app(scope, receive, send)
+            return
+        method = scope["method"]
+        self._faults.requests[f"{method} {route_of(path)}"] += 1
+        if self._faults.latency_ms:
+            await asyncio.sleep(self._faults.latency_ms / 1000)
+        fault = next((f for f in self._faults.scripted if f.matches(method, path)), None)
+        if fault is None or not fault.fires():
+            await self._app(scope, receive, send)
+            return
+        if fault.latency_ms:
+            await asyncio.sleep(fault.latency_ms / 1000)
+        if fault.status is not None:
+            await _send_error(send, fault.status, fault.retry_after, fault.body)
+        elif fault.drop_response:
+            await self._app(scope, receive, _dropping(send))
+        else:
+            await self._app(scope, receive, send)
+
+
+def route_of(path: str) -> str:
+    """`/api/svc/v1/virtual-accounts/abc/token` -> `/virtual-accounts/{id}/token`, for request counts."""
+    tail = path.removeprefix(API)
+    return re.sub(r"^/virtual-accounts/(?!exists$)[^/]+", "/virtual-accounts/{id}", tail)
+
+
+async def _send_error(send: Send, status: int, retry_after: str | None, payload: Any = None) -> None:
+    body = json.dumps(payload if payload is not None else ApiError(status, "injected fault").body()).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if retry_after is not None:
+        headers.append((b"retry-after", retry_after.encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _dropping(send: Send) -> Send:
+    """Let the app commit, announce the response, then abort before its body: the client sees the
+    connection close mid-response (a lost response), the server has done the work."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await send(message)
+            return
+        raise ConnectionAbortedError("emulator fault: response dropped after commit")
+
+    return wrapped

@@ -1,0 +1,64 @@
+"""The emulated tenant: what manifests may refer to (teams, roles, resources and integrations), read from a
+YAML description (the built-in demo tenant matches manifests-example/). Only this emulator module reads YAML."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    resource_type: str
+    tenant_admin: bool = False
+
+
+@dataclass(frozen=True)
+class Tenant:
+    name: str
+    account_id: str
+    teams: frozenset[str]
+    roles: Mapping[str, Role]
+    resources: Mapping[str, str]  # fqn -> resource type
+    secret_stores: frozenset[str]
+    secret_groups: frozenset[str]
+    notification_channels: frozenset[str]
+    identity_providers: frozenset[str]
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Tenant:
+        return cls(
+            name=str(data["tenant_name"]),
+            account_id=str(data.get("account_id", data["tenant_name"])),
+            teams=frozenset(data.get("teams", ())),
+            roles={
+                r["id"]: Role(r["id"], r.get("resource_type", ""), bool(r.get("tenant_admin", False)))
+                for r in data.get("roles", ())
+            },
+            resources={r["fqn"]: r["type"] for r in data.get("resources", ())},
+            secret_stores=frozenset(data.get("secret_stores", ())),
+            secret_groups=frozenset(data.get("secret_groups", ())),
+            notification_channels=frozenset(data.get("notification_channels", ())),
+            identity_providers=frozenset(data.get("identity_providers", ())),
+        )
+
+    def grants_tenant_admin(self, role_ids: set[str]) -> bool:
+        return any(self.roles.get(role, Role("", "")).tenant_admin for role in role_ids)
+
+
+def load_tenant(path: Path | None) -> Tenant:
+    """The tenant description in `path`, or the built-in demo tenant that matches manifests-example/."""
+    if path is None:
+        text = resources.files("reconciler.emulator").joinpath("demo-tenant.yaml").read_text("utf-8")
+    else:
+        text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict) or "tenant_name" not in data:
+        raise ValueError(f"{path}: a tenant description is a mapping with at least tenant_name")
+    return Tenant.from_data(data)

@@ -1,1 +1,0 @@
-"""The pure planning core: normalise, diff, plan. No I/O."""

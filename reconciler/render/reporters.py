@@ -1,0 +1,126 @@
+"""One reporter interface for every command and every format (check-jsonschema's reporter registry, octoDNS's
+plan outputs): a reporter turns a validation report, a plan, an apply report or a drift report into text.
+The CLI picks one by name with `--format`; `--out` always writes the JSON one."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+from reconciler.domain.drift import DriftReport
+from reconciler.domain.plan import Plan
+from reconciler.domain.reports import ApplyReport
+from reconciler.domain.resources import ValidationReport
+from reconciler.domain.values import JsonValue
+from reconciler.render.annotations import validation_annotations
+from reconciler.render.text import apply_text, drift_text, plan_text, validation_text
+from reconciler.render.views import Links, apply_comment, drift_issue, plan_job_summary
+
+VALIDATION_VERSION = 1
+
+
+class Reporter(Protocol):
+    def validation(self, report: ValidationReport, description: str, revision: str | None) -> str: ...
+
+    def plan(self, plan: Plan) -> str: ...
+
+    def apply(self, report: ApplyReport) -> str: ...
+
+    def drift(self, report: DriftReport) -> str: ...
+
+
+@dataclass(frozen=True)
+class TextReporter:
+    """For terminals and logs: grouped by action, coloured when asked."""
+
+    color: bool = False
+    show_unchanged: bool = False
+
+    def validation(self, report: ValidationReport, description: str, revision: str | None) -> str:
+        return validation_text(report, description)
+
+    def plan(self, plan: Plan) -> str:
+        return plan_text(plan, color=self.color, show_unchanged=self.show_unchanged)
+
+    def apply(self, report: ApplyReport) -> str:
+        return apply_text(report, color=self.color)
+
+    def drift(self, report: DriftReport) -> str:
+        return drift_text(report)
+
+
+@dataclass(frozen=True)
+class GithubReporter(TextReporter):
+    """Text, with validation problems as workflow-command annotations (inline on the pull request's diff)."""
+
+    def validation(self, report: ValidationReport, description: str, revision: str | None) -> str:
+        return validation_annotations(report, description)
+
+
+class JsonReporter:
+    """The data: plan.json (with its checksum), the apply report, drift.json, the validation report."""
+
+    def validation(self, report: ValidationReport, description: str, revision: str | None) -> str:
+        return _dump(validation_data(report, description, revision))
+
+    def plan(self, plan: Plan) -> str:
+        return plan.to_json().rstrip("\n")
+
+    def apply(self, report: ApplyReport) -> str:
+        return _dump(report.to_data())
+
+    def drift(self, report: DriftReport) -> str:
+        return _dump(report.to_data())
+
+
+class MarkdownReporter:
+    """GitHub-flavoured Markdown, as in the job summary, the apply report and the drift issue."""
+
+    def validation(self, report: ValidationReport, description: str, revision: str | None) -> str:
+        return "```text\n" + validation_text(report, description).replace("```", "'''") + "\n```"
+
+    def plan(self, plan: Plan) -> str:
+        return plan_job_summary(plan, Links())
+
+    def apply(self, report: ApplyReport) -> str:
+        return apply_comment(report, Links())
+
+    def drift(self, report: DriftReport) -> str:
+        return drift_issue(report, Links())
+
+
+def _dump(data: dict[str, JsonValue]) -> str:
+    return json.dumps(data, indent=2)
+
+
+def validation_data(report: ValidationReport, description: str, revision: str | None) -> dict[str, JsonValue]:
+    return {
+        "version": VALIDATION_VERSION,
+        "valid": report.valid,
+        "source": description,
+        "revision": revision,
+        "files": report.files,
+        "accounts": list[JsonValue](sorted(r.name for r in report.resources)),
+        "skipped": [
+            {"file": s.position.file, "line": s.position.line, "col": s.position.col, "type": s.kind}
+            for s in report.skipped
+        ],
+        "problems": [p.to_data() for p in report.problems],
+    }
+
+
+FORMATS = ("text", "json", "markdown", "github")
+
+
+def reporter(name: str, color: bool = False, show_unchanged: bool = False) -> Reporter:
+    """The reporter registered under `name` (one of FORMATS; `human` is the old name of `text`)."""
+    if name in ("text", "human"):
+        return TextReporter(color, show_unchanged)
+    if name == "github":
+        return GithubReporter(color, show_unchanged)
+    if name == "json":
+        return JsonReporter()
+    if name == "markdown":
+        return MarkdownReporter()
+    raise ValueError(f"unknown format {name!r}; choose one of {', '.join(FORMATS)}")

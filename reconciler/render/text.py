@@ -1,0 +1,159 @@
+"""Pure: plans, apply reports, drift reports and validation reports -> terminal text, coloured when asked."""
+
+from __future__ import annotations
+
+import json
+
+from reconciler.domain.diff import FieldDiff
+from reconciler.domain.drift import DriftReport
+from reconciler.domain.plan import Change, Plan
+from reconciler.domain.reports import ApplyReport
+from reconciler.domain.resources import ValidationReport
+from reconciler.domain.values import JsonValue, Problem
+from reconciler.domain.vocabulary import Action, DiffKind, OutcomeStatus
+from reconciler.render.labels import SYMBOLS
+
+_COLORS: dict[Action, str] = {
+    Action.CREATE: "32",
+    Action.UPDATE: "33",
+    Action.DELETE: "31",
+    Action.RECOVER_TOKEN: "36",
+    Action.NO_OP: "2",
+    Action.CONFLICT: "35",
+    Action.BLOCKED: "31",
+}
+_OUTCOME_MARKS: dict[OutcomeStatus, tuple[str, str]] = {
+    OutcomeStatus.APPLIED: ("ok", "32"),
+    OutcomeStatus.FAILED: ("FAILED", "31"),
+    OutcomeStatus.SKIPPED: ("skipped", "33"),
+}
+MAX_VALUE_CHARS = 120
+
+
+def _style(text: str, code: str, color: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+
+def _value(value: JsonValue) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
+
+
+# -- validation ---------------------------------------------------------------------------------------------
+
+
+def problem_line(problem: Problem) -> str:
+    """`path:line:col: error: <message> (<json path>)`, the compiler-style line editors jump to."""
+    suffix = f" ({problem.json_path})" if problem.json_path else ""
+    return f"{problem.position}: {problem.severity}: {problem.message}{suffix}"
+
+
+def validation_summary(report: ValidationReport, description: str) -> str:
+    errors, warnings = len(report.errors), len(report.warnings)
+    verdict = "valid" if report.valid else "invalid"
+    return (
+        f"{verdict}: {report.files} files, {len(report.resources)} accounts, "
+        f"{len(report.skipped)} skipped, {errors} errors, {warnings} warnings ({description})"
+    )
+
+
+def validation_text(report: ValidationReport, description: str) -> str:
+    lines = [problem_line(p) for p in report.problems]
+    lines += [f"{s.position}: skipped: document of type '{s.kind}' is not a virtual account" for s in report.skipped]
+    lines.append(validation_summary(report, description))
+    return "\n".join(lines)
+
+
+# -- plan ---------------------------------------------------------------------------------------------------
+
+
+def _diff_line(field: FieldDiff) -> str:
+    if field.kind == DiffKind.ADD:
+        return f"      + {field.path}: {_value(field.after)}"
+    if field.kind == DiffKind.REMOVE:
+        return f"      - {field.path}: {_value(field.before)}"
+    return f"      ~ {field.path}: {_value(field.before)} -> {_value(field.after)}"
+
+
+def _change_lines(change: Change, color: bool) -> list[str]:
+    where = f"  ({change.position})" if change.position else ""
+    head = f"  {SYMBOLS[change.action]} {change.action:<13} {change.name}"
+    lines = [_style(head, _COLORS[change.action], color) + where]
+    lines += [_diff_line(d) for d in change.diffs]
+    if change.reason:
+        lines.append(f"      {change.reason}")
+    if change.token_destination and change.action in (Action.CREATE, Action.RECOVER_TOKEN, Action.UPDATE):
+        lines.append(f"      token -> {change.token_destination}")
+    lines += [_style(f"      warning: {w}", "33", color) for w in change.warnings]
+    lines += [_style(f"      error: {e}", "31", color) for e in change.errors]
+    return lines
+
+
+def plan_summary_line(plan: Plan) -> str:
+    counts = plan.counts()
+    return (
+        f"Plan: {counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update, "
+        f"{counts[Action.DELETE]} to delete, {counts[Action.RECOVER_TOKEN]} token(s) to recover, "
+        f"{counts[Action.NO_OP]} unchanged, {counts[Action.CONFLICT]} conflict(s), "
+        f"{counts[Action.BLOCKED]} blocked, {counts['errors']} error(s)."
+    )
+
+
+def plan_text(plan: Plan, color: bool = False, show_unchanged: bool = False) -> str:
+    lines = [
+        f"Desired: {plan.source} ({plan.desired_count} accounts)",
+        f"Live:    {plan.control_plane} ({plan.live_count} accounts)",
+        "",
+    ]
+    lines += [problem_line(p) for p in plan.problems]
+    for action in Action:
+        group = [c for c in plan.changes if c.action == action]
+        if action == Action.NO_OP and not show_unchanged:
+            group = [c for c in group if c.reason]
+        for change in group:
+            lines += _change_lines(change, color)
+    if len(lines) == 3 and not plan.problems:
+        lines.append("  No changes: the control plane matches Git.")
+    lines += ["", plan_summary_line(plan)]
+    return "\n".join(lines)
+
+
+# -- apply --------------------------------------------------------------------------------------------------
+
+
+def apply_text(report: ApplyReport, color: bool = False) -> str:
+    """The apply report: every outcome, then what stayed unresolved, then one summary line."""
+    plan = report.plan
+    lines = [f"Control plane: {plan.control_plane}", f"Desired: {plan.source}", ""]
+    lines += [problem_line(p) for p in plan.problems]
+    for outcome in report.outcomes:
+        label, code = _OUTCOME_MARKS[outcome.status]
+        lines.append(_style(f"  {label:<8} {outcome.action:<13} {outcome.name}", code, color) + f"  {outcome.detail}")
+    for change in report.unresolved:
+        label = _style(f"  {'not done':<8} {change.action:<13} {change.name}", "35", color)
+        lines.append(f"{label}  {change.why_unresolved}")
+    counts = report.counts()
+    if not report.outcomes and not plan.has_errors:
+        lines.append("  Nothing to do: the control plane matches Git.")
+    verdict = "converged" if report.converged else "NOT converged"
+    applied, failed, skipped = (counts[s] for s in OutcomeStatus)
+    lines += ["", f"Apply: {applied} applied, {failed} failed, {skipped} skipped; {verdict}."]
+    return "\n".join(lines)
+
+
+# -- drift --------------------------------------------------------------------------------------------------
+
+
+def drift_headline(report: DriftReport) -> str:
+    if not report.findings:
+        return "No drift: the control plane matches Git."
+    return f"Drift: {len(report.findings)} finding(s) between Git and the control plane."
+
+
+def drift_text(report: DriftReport) -> str:
+    lines = [f"Live: {report.control_plane}", ""]
+    for finding in report.findings:
+        lines.append(f"  {finding.kind:<12} {finding.name}  {finding.detail}")
+        lines += [f"      {d.path}: Git {_value(d.before)} / control plane {_value(d.after)}" for d in finding.diffs]
+    lines += ["", drift_headline(report)]
+    return "\n".join(lines)
