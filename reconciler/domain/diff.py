@@ -29,7 +29,8 @@ class FieldDiff:
 
 
 def diff(before: Mapping[str, JsonValue], after: Mapping[str, JsonValue], prefix: str = "") -> list[FieldDiff]:
-    """Every field that differs, sorted by path. `1` and `1.0` or `1` and `true` differ (types must match)."""
+    """Every field that differs, in key order, depth first. `1` and `1.0` or `1` and `true` differ (a
+    manifest's types must match, whatever Python's equality says)."""
     changes: list[FieldDiff] = []
     for key in sorted(set(before) | set(after)):
         path = f"{prefix}{key}"

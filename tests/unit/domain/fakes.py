@@ -1,0 +1,147 @@
+"""In-memory implementations of the domain's ports, with TrueFoundry's semantics (upsert by name, the token
+only on creation, updatedAt moving on every write) and a schedule of faults, for testing the executor and
+the plan-apply loop without HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from reconciler.domain.errors import ReconcilerError, TokenSinkError
+from reconciler.domain.ports import Created
+from reconciler.domain.resources import LiveResource
+from reconciler.domain.values import JsonValue, Manifest, Token
+from reconciler.domain.vocabulary import Kind
+
+
+class Crash(Exception):
+    """The process died here (not a ReconcilerError: nothing in the run may catch it)."""
+
+
+class Unavailable(ReconcilerError):
+    """What the real client raises once it gives up on a transient failure."""
+
+
+class Fault(StrEnum):
+    UNAVAILABLE = "unavailable"  # refused before anything was written
+    LOST = "lost"  # written, then the response was lost and the client gave up
+    RECOVERED = "recovered"  # written, the response was lost, the client found it by name (creates only)
+    CRASH_AFTER = "crash-after"  # written, then the process died
+
+
+@dataclass
+class Record:
+    id: str
+    manifest: dict[str, JsonValue]
+    updated: int
+    token: str
+
+
+@dataclass
+class InMemoryControlPlane:
+    """The `ControlPlane` port. `faults` maps the n-th request (counting from 1, across runs) to a fault."""
+
+    faults: dict[int, Fault] = field(default_factory=dict)
+    requests_sent: int = 0
+    records: dict[str, Record] = field(default_factory=dict)
+    creates: Counter[str] = field(default_factory=Counter)
+    writes: list[tuple[str, str]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _clock: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    async def _request(self) -> Fault | None:
+        await asyncio.sleep(0)  # a suspension point, as a real request has
+        self.requests_sent += 1
+        fault = self.faults.get(self.requests_sent)
+        if fault == Fault.UNAVAILABLE:
+            raise Unavailable(f"request {self.requests_sent}: 503")
+        return fault
+
+    @staticmethod
+    def _after_write(fault: Fault | None) -> None:
+        if fault == Fault.LOST:
+            raise Unavailable("the response was lost")
+        if fault == Fault.CRASH_AFTER:
+            raise Crash
+
+    def _live(self, name: str) -> LiveResource:
+        record = self.records[name]
+        return LiveResource(Kind.VIRTUAL_ACCOUNT, record.id, name, record.manifest, str(record.updated))
+
+    def _by_id(self, resource_id: str) -> str:
+        name = next((n for n, r in self.records.items() if r.id == resource_id), None)
+        if name is None:
+            raise ReconcilerError(f"{resource_id}: 404")
+        return name
+
+    async def list_all(self, kind: Kind) -> list[LiveResource]:
+        await self._request()
+        return self.snapshot()
+
+    def snapshot(self) -> list[LiveResource]:
+        """What a listing would return, without a request (and so without a fault)."""
+        return [self._live(name) for name in sorted(self.records)]
+
+    async def get(self, kind: Kind, resource_id: str) -> LiveResource:
+        await self._request()
+        return self._live(self._by_id(resource_id))
+
+    async def dry_run(self, kind: Kind, manifest: Manifest) -> None:
+        await self._request()
+
+    async def create(self, kind: Kind, manifest: Manifest) -> Created:
+        fault = await self._request()
+        name = str(manifest["name"])
+        existed = name in self.records
+        self._write(name, manifest)
+        if fault == Fault.RECOVERED:
+            return Created(self._live(name), Token(self.records[name].token), recovered=True)
+        self._after_write(fault)
+        token = None if existed else Token(self.records[name].token)
+        return Created(self._live(name), token)
+
+    async def update(self, kind: Kind, manifest: Manifest) -> LiveResource:
+        fault = await self._request()
+        self._write(str(manifest["name"]), manifest)
+        self._after_write(fault)
+        return self._live(str(manifest["name"]))
+
+    async def delete(self, kind: Kind, resource_id: str) -> None:
+        fault = await self._request()
+        name = self._by_id(resource_id)
+        del self.records[name]
+        self.writes.append(("delete", name))
+        self._after_write(fault)
+
+    async def token(self, account_id: str) -> Token:
+        await self._request()
+        return Token(self.records[self._by_id(account_id)].token)
+
+    def _write(self, name: str, manifest: Manifest) -> None:
+        self.writes.append(("put", name))
+        if name in self.records:
+            record = self.records[name]
+            record.manifest, record.updated = dict(manifest), next(self._clock)
+            return
+        self.creates[name] += 1
+        number = next(self._ids)
+        self.records[name] = Record(f"id-{number}", dict(manifest), next(self._clock), f"token-{name}-{number}")
+
+
+@dataclass
+class MemorySink:
+    """The `TokenSink` port: keeps each account's token, refuses to overwrite a different one."""
+
+    tokens: dict[str, str] = field(default_factory=dict)
+    deliveries: Counter[str] = field(default_factory=Counter)
+
+    def deliver(self, name: str, token: Token) -> str:
+        held = self.tokens.get(name)
+        if held is not None and held != token.reveal():
+            raise TokenSinkError(f"{name} already holds a different token")
+        self.tokens[name] = token.reveal()
+        self.deliveries[name] += 1
+        return f"memory:{name}"

@@ -1,0 +1,56 @@
+"""Checks across files and fields that a JSON Schema cannot express."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from reconciler.domain.checks import check_resources, rotation_settings
+from reconciler.domain.values import Position
+from tests.unit.domain.builders import TODAY, desired
+
+
+def messages(*resources: object) -> list[tuple[str, str]]:
+    return [(str(p.position), p.message) for p in check_resources(resources, TODAY)]  # type: ignore[arg-type]
+
+
+def test_a_name_defined_twice_is_reported_at_both_places() -> None:
+    first, second = desired("twin", line=3), desired("twin", line=9)
+    assert sorted(messages(first, second)) == [
+        (
+            "accounts/twin.yaml:3:1",
+            "account 'twin' is defined more than once (also at accounts/twin.yaml:9:1); keep one",
+        ),
+        (
+            "accounts/twin.yaml:9:1",
+            "account 'twin' is defined more than once (also at accounts/twin.yaml:3:1); keep one",
+        ),
+    ]
+    assert messages(desired("one"), desired("two")) == []
+
+
+def test_the_grace_period_must_be_shorter_than_the_interval() -> None:
+    assert messages(desired("a", auto_rotate={"auto_rotate_interval": 30, "grace_period": 29})) == []
+    [(_, equal)] = messages(desired("a", auto_rotate={"auto_rotate_interval": 30, "grace_period": 30}))
+    assert equal.startswith("Grace Period in days (30) must be shorter than the Rotation Interval in days (30)")
+    [(_, default)] = messages(desired("a", auto_rotate={"auto_rotate_interval": 30}))
+    assert "Grace Period in days (30)" in default  # the server's default grace (30) against 30
+    assert messages(desired("a", auto_rotate={"grace_period": 359})) == []  # the default interval is 360
+    assert messages(desired("a", auto_rotate={"grace_period": 360})) != []
+
+
+def test_rotation_settings_with_defaults() -> None:
+    assert rotation_settings({}) is None
+    assert rotation_settings({"auto_rotate": {}}) == (360, 30)
+    assert rotation_settings({"auto_rotate": {"auto_rotate_interval": "x"}}) is None
+
+
+def test_an_expiry_in_the_past_is_an_error_today_is_not() -> None:
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    [(where, message)] = messages(desired("old", expiration_date=yesterday))
+    assert message == (
+        f"Expiration date of the virtual account {yesterday} is in the past (today is {TODAY} UTC); "
+        "move it forward or remove the account"
+    )
+    assert where == str(Position("accounts/old.yaml", 1, 1))
+    assert messages(desired("now", expiration_date=TODAY.isoformat())) == []
+    assert messages(desired("bad", expiration_date="2026-13-45")) == []  # the schema reports the format

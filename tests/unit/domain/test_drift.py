@@ -1,0 +1,107 @@
+"""Drift: every kind of finding, and a fingerprint that changes only when the findings do."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from reconciler.domain.diff import FieldDiff
+from reconciler.domain.drift import DriftReport, Finding, detect_drift
+from reconciler.domain.ownership import TOKEN_DELIVERY_TAG
+from reconciler.domain.vocabulary import DiffKind, DriftKind
+from tests.unit.domain.builders import TODAY, VA, config, desired, live
+
+
+def kinds(*found: Finding) -> dict[str, DriftKind]:
+    return {f.name: f.kind for f in found}
+
+
+def drift(wanted: list[object], held: list[object], **policy: object) -> tuple[Finding, ...]:
+    return detect_drift(wanted, held, config(**policy), TODAY)  # type: ignore[arg-type]
+
+
+def day(offset: int) -> str:
+    return (TODAY + timedelta(days=offset)).isoformat()
+
+
+def test_a_matching_control_plane_has_no_drift() -> None:
+    assert drift([desired("a")], [live("a")]) == ()
+
+
+def test_every_kind_of_finding() -> None:
+    found = drift(
+        [desired("changed", tags={"env": "prod"}), desired("missing"), desired("taken")],
+        [
+            live("changed", tags={"env": "dev"}),
+            live("taken", owner=None),
+            live("orphan"),
+            live("clicked", owner=None),
+            live("elsewhere", owner="va-reconciler:acme/other"),
+        ],
+    )
+    assert kinds(*found) == {
+        "changed": DriftKind.MODIFIED,
+        "missing": DriftKind.MISSING,
+        "taken": DriftKind.CONFLICT,
+        "orphan": DriftKind.ORPHANED,
+        "clicked": DriftKind.UNMANAGED,
+        "elsewhere": DriftKind.UNMANAGED,
+    }
+    by_name = {f.name: f for f in found}
+    assert by_name["changed"].diffs == (FieldDiff("tags.env", DiffKind.CHANGE, "prod", "dev"),)  # Git, then live
+    assert by_name["changed"].detail == "changed outside Git: tags.env"
+    assert by_name["elsewhere"].detail == "managed elsewhere (managed-by=va-reconciler:acme/other)"
+    assert by_name["clicked"].detail == "not managed from Git"
+    assert [f.name for f in found] == sorted(f.name for f in found)
+
+
+def test_expiry_of_owned_accounts_only() -> None:
+    found = drift(
+        [desired("soon", expiration_date=day(3)), desired("later", expiration_date=day(31))],
+        [
+            live("soon", expiration_date=day(3)),
+            live("later", expiration_date=day(31)),
+            live("past", expiration_date=day(-1)),
+            replace(live("flagged"), is_expired=True),
+            live("not-ours", owner=None, expiration_date=day(-5)),
+        ],
+        expiry_warning_days=30,
+    )
+    expiry = {f.name: (f.kind, f.detail) for f in found if f.kind in (DriftKind.EXPIRED, DriftKind.EXPIRING)}
+    assert expiry == {
+        "soon": (DriftKind.EXPIRING, f"the token expires in 3 days ({day(3)})"),
+        "past": (DriftKind.EXPIRED, f"the token expired on {day(-1)}"),
+        "flagged": (DriftKind.EXPIRED, "the token expired (None)"),
+    }
+
+
+def test_an_undelivered_token() -> None:
+    found = drift([desired("bot")], [live("bot", tags={TOKEN_DELIVERY_TAG: "pending"})])
+    assert kinds(*found) == {"bot": DriftKind.UNDELIVERED}
+
+
+def test_the_fingerprint_follows_the_findings_not_the_run() -> None:
+    one = Finding(DriftKind.MODIFIED, VA, "a", "x", (FieldDiff("p", DiffKind.CHANGE, 1, 2),))
+    report = DriftReport((one,), "rev", "cp", "today")
+    same = DriftReport((replace(one, detail="reworded"),), "other", "cp2", "tomorrow")
+    assert report.fingerprint == same.fingerprint
+    moved = DriftReport((replace(one, diffs=(FieldDiff("p", DiffKind.CHANGE, 1, 3),)),), "rev", "cp", "today")
+    assert report.fingerprint != moved.fingerprint
+    assert DriftReport((), None, "cp", "t").fingerprint != report.fingerprint
+    assert report.has_drift and not DriftReport((), None, "cp", "t").has_drift
+
+
+def test_counts_and_data() -> None:
+    findings = (Finding(DriftKind.MISSING, VA, "a", "x"), Finding(DriftKind.MISSING, VA, "b", "y"),
+                Finding(DriftKind.UNMANAGED, VA, "c", "z"))  # fmt: skip
+    report = DriftReport(findings, "rev", "cp", "now")
+    assert report.kind_counts() == {DriftKind.MISSING: 2, DriftKind.UNMANAGED: 1}
+    data = report.to_data()
+    assert data["fingerprint"] == report.fingerprint and data["revision"] == "rev"
+    assert data["findings"][0] == {  # type: ignore[index]
+        "kind": "missing",
+        "resource_kind": "virtual-account",
+        "name": "a",
+        "detail": "x",
+        "diffs": [],
+    }

@@ -1,0 +1,180 @@
+"""The executor against an in-memory control plane: order, re-reads, write-ahead token delivery, per-resource
+failures; and, as a property, the plan-apply loop under random fault schedules converges with every token
+delivered exactly once and no account created twice."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.domain.errors import OutOfBand, ReconcilerError, TokenSinkError
+from reconciler.domain.executor import execute, steps
+from reconciler.domain.ownership import TOKEN_DELIVERY_TAG
+from reconciler.domain.plan import Change
+from reconciler.domain.planner import make_changes
+from reconciler.domain.reports import Outcome
+from reconciler.domain.resources import DesiredResource
+from reconciler.domain.vocabulary import Action, OutcomeStatus
+from tests.unit.domain.builders import TAG, VA, config, desired, options
+from tests.unit.domain.fakes import Crash, Fault, InMemoryControlPlane, MemorySink
+
+BARE = {"secret_store_config": None}  # a token-dir account: its token is ours to deliver
+
+
+def run(
+    control: InMemoryControlPlane, wanted: list[DesiredResource], sink: MemorySink | None, prune: bool = False
+) -> list[Outcome]:
+    """One plan-and-apply run: list, plan, execute."""
+
+    async def once() -> list[Outcome]:
+        live = await control.list_all(VA)
+        changes = make_changes(wanted, live, config(prune=prune), options(token_dir=sink is not None))
+        return await execute(changes, control, sink)
+
+    return asyncio.run(once())
+
+
+def plan_now(control: InMemoryControlPlane, wanted: list[DesiredResource]) -> tuple[Change, ...]:
+    """The plan a run would make now (read without a request, so no fault fires)."""
+    return make_changes(wanted, control.snapshot(), config(prune=True), options(token_dir=True))
+
+
+def test_creates_updates_and_deletes_in_order_each_reported() -> None:
+    control, sink = InMemoryControlPlane(), MemorySink()
+    run(control, [desired("a"), desired("b", **BARE), desired("c")], sink)
+    control.writes.clear()
+    outcomes = run(control, [desired("a", tags={"env": "x"}), desired("d")], sink, prune=True)
+    assert [(o.name, o.action, o.status) for o in outcomes] == [
+        ("a", Action.UPDATE, OutcomeStatus.APPLIED),
+        ("b", Action.DELETE, OutcomeStatus.APPLIED),
+        ("c", Action.DELETE, OutcomeStatus.APPLIED),
+        ("d", Action.CREATE, OutcomeStatus.APPLIED),
+    ]
+    first_delete = next(i for i, (op, _) in enumerate(control.writes) if op == "delete")
+    assert all(op == "put" for op, _ in control.writes[:first_delete])  # deletes last
+    assert sorted(control.records) == ["a", "d"]
+
+
+def test_steps_put_every_write_before_any_delete() -> None:
+    changes = [Change(VA, n, a) for n, a in [("z", Action.DELETE), ("a", Action.CREATE), ("m", Action.NO_OP)]]
+    assert [[c.name for c in step] for step in steps(changes)] == [["a"], ["z"]]
+
+
+def test_a_token_dir_create_is_write_ahead() -> None:
+    control, sink = InMemoryControlPlane(), MemorySink()
+    [outcome] = run(control, [desired("bare", **BARE)], sink)
+    assert outcome.status == OutcomeStatus.APPLIED and outcome.detail == "created; token written to memory:bare"
+    assert sink.tokens == {"bare": control.records["bare"].token}
+    assert control.writes == [("put", "bare"), ("put", "bare")]  # created pending, then the tag removed
+    assert TOKEN_DELIVERY_TAG not in control.records["bare"].manifest.get("tags", {})  # type: ignore[operator]
+
+
+def test_a_crash_between_create_and_delivery_is_recovered_by_the_next_run() -> None:
+    control, sink = InMemoryControlPlane(faults={2: Fault.CRASH_AFTER}), MemorySink()
+    with pytest.raises(Crash):
+        run(control, [desired("bare", **BARE)], sink)
+    assert sink.tokens == {} and control.records["bare"].manifest["tags"][TOKEN_DELIVERY_TAG] == "pending"  # type: ignore[index]
+    [outcome] = run(control, [desired("bare", **BARE)], sink)
+    assert (outcome.action, outcome.status) == (Action.RECOVER_TOKEN, OutcomeStatus.APPLIED)
+    assert sink.tokens == {"bare": control.records["bare"].token} and control.creates["bare"] == 1
+    assert [c.action for c in plan_now(control, [desired("bare", **BARE)])] == [Action.NO_OP]
+
+
+def test_without_a_sink_a_token_dir_create_fails_and_writes_nothing() -> None:
+    control = InMemoryControlPlane()
+    change = Change(VA, "bare", Action.CREATE, desired={"name": "bare"})
+    [outcome] = asyncio.run(execute([change], control, None))
+    assert outcome.status == OutcomeStatus.FAILED and "pass it to apply too" in outcome.detail
+    assert control.records == {}
+
+
+def test_an_account_changed_since_the_plan_is_skipped_not_overwritten() -> None:
+    control, sink = InMemoryControlPlane(), MemorySink()
+    run(control, [desired("a")], sink)
+    changes = plan_now(control, [desired("a", tags={"env": "x"})])
+    control.records["a"].updated += 100  # someone edits it between plan and apply
+    before = dict(control.records["a"].manifest)
+    [outcome] = asyncio.run(execute(changes, control, sink))
+    assert outcome.status == OutcomeStatus.SKIPPED and outcome.detail == str(
+        OutOfBand("changed in the control plane since it was read for the plan; re-plan to include it")
+    )
+    assert control.records["a"].manifest == before
+
+
+def test_a_create_that_finds_the_name_taken_is_a_failure_never_a_delivery() -> None:
+    control, sink = InMemoryControlPlane(), MemorySink()
+    changes = plan_now(control, [desired("raced", **BARE), desired("stored")])
+    run(control, [replace(desired("raced", **BARE)), desired("stored")], sink)  # an earlier run won the race
+    sink.tokens.clear()
+    outcomes = asyncio.run(execute(changes, control, sink))
+    assert {o.name: o.status for o in outcomes} == {"raced": OutcomeStatus.FAILED, "stored": OutcomeStatus.FAILED}
+    assert all("appeared after the plan was made" in o.detail for o in outcomes)
+    assert sink.tokens == {}
+
+
+def test_one_failure_never_stops_the_others() -> None:
+    control, sink = InMemoryControlPlane(faults={2: Fault.UNAVAILABLE}), MemorySink()
+    outcomes = run(control, [desired("a"), desired("b"), desired("c")], sink)
+    assert sorted(o.status for o in outcomes) == [OutcomeStatus.APPLIED, OutcomeStatus.APPLIED, OutcomeStatus.FAILED]
+    assert len(control.records) == 2
+
+
+def test_a_sink_refusing_a_different_token_fails_that_account_only() -> None:
+    control, sink = InMemoryControlPlane(), MemorySink(tokens={"bare": "someone-elses"})
+    outcomes = run(control, [desired("bare", **BARE), desired("other", **BARE)], sink)
+    assert {o.name: o.status for o in outcomes} == {"bare": OutcomeStatus.FAILED, "other": OutcomeStatus.APPLIED}
+    assert [o.detail for o in outcomes if o.name == "bare"] == [
+        str(TokenSinkError("bare already holds a different token"))
+    ]
+
+
+def test_recovering_a_token_without_a_sink_fails() -> None:
+    control = InMemoryControlPlane()
+    run(control, [desired("bare", **BARE)], MemorySink())
+    recover = Change(VA, "bare", Action.RECOVER_TOKEN, resource_id=control.records["bare"].id,
+                     live_fingerprint=asyncio.run(control.get(VA, control.records["bare"].id)).fingerprint,
+                     desired={"name": "bare"}, deliver_token=True)  # fmt: skip
+    [outcome] = asyncio.run(execute([recover], control, None))
+    assert outcome.status == OutcomeStatus.FAILED and outcome.detail == "a pending token needs --token-dir"
+
+
+def test_a_lost_create_response_is_recovered_by_name() -> None:
+    control, sink = InMemoryControlPlane(faults={2: Fault.RECOVERED}), MemorySink()
+    outcomes = run(control, [desired("bare", **BARE), desired("stored")], sink)
+    assert all(o.status == OutcomeStatus.APPLIED for o in outcomes)
+    assert any("(response lost;" in o.detail for o in outcomes)
+    assert sink.tokens["bare"] == control.records["bare"].token
+
+
+# -- the property --------------------------------------------------------------------------------------------
+
+NAMES = ["alpha", "bravo", "charlie", "delta"]
+accounts = st.lists(st.tuples(st.sampled_from(NAMES), st.booleans()), min_size=1, max_size=4, unique_by=lambda t: t[0])
+schedules = st.dictionaries(st.integers(min_value=1, max_value=40), st.sampled_from(list(Fault)), max_size=8)
+
+
+@settings(max_examples=80, deadline=None)
+@given(accounts, schedules)
+def test_the_loop_converges_under_any_fault_schedule(chosen: list[tuple[str, bool]], faults: dict[int, Fault]) -> None:
+    """Re-running plan and apply after crashes, lost responses and 503s always ends with every account created
+    exactly once, every token-dir token delivered (and never replaced by another), and an empty plan."""
+    wanted = [desired(name, **(BARE if bare else {})) for name, bare in chosen]
+    control, sink = InMemoryControlPlane(faults=faults), MemorySink()
+    for _ in range(20):
+        try:
+            run(control, wanted, sink)
+        except (Crash, ReconcilerError):  # the process died, or the listing failed: the next run starts over
+            continue
+        if not any(c.writes for c in plan_now(control, wanted)) and control.requests_sent > max(faults, default=0):
+            break
+    assert not [c for c in plan_now(control, wanted) if c.writes or c.unresolved]
+    assert set(control.records) == {name for name, _ in chosen}
+    assert all(count == 1 for count in control.creates.values())
+    bare = {name for name, is_bare in chosen if is_bare}
+    assert sink.tokens == {name: control.records[name].token for name in bare}
+    for record in control.records.values():
+        assert record.manifest["tags"] == {TAG.key: TAG.value}  # no pending tag left behind

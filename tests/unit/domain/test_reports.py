@@ -1,0 +1,44 @@
+"""The apply report: converged only when every write applied and nothing is left unresolved."""
+
+from __future__ import annotations
+
+from reconciler.domain.plan import Change, Plan
+from reconciler.domain.reports import ApplyReport, Outcome
+from reconciler.domain.vocabulary import Action, Kind, OutcomeStatus
+
+VA = Kind.VIRTUAL_ACCOUNT
+
+
+def outcome(name: str, status: OutcomeStatus) -> Outcome:
+    return Outcome(VA, name, Action.CREATE, status, "d")
+
+
+def test_converged_needs_every_outcome_applied_and_a_clean_plan() -> None:
+    clean = Plan(changes=(Change(VA, "a", Action.CREATE),))
+    assert ApplyReport(clean, (outcome("a", OutcomeStatus.APPLIED),), 3).converged
+    assert ApplyReport(clean, (), 0).converged
+    assert not ApplyReport(clean, (outcome("a", OutcomeStatus.FAILED),), 3).converged
+    assert not ApplyReport(clean, (outcome("a", OutcomeStatus.SKIPPED),), 3).converged
+    conflict = Plan(changes=(Change(VA, "b", Action.CONFLICT, reason="taken"),))
+    report = ApplyReport(conflict, (), 1)
+    assert not report.converged
+    assert report.unresolved == conflict.changes
+
+
+def test_counts_and_data() -> None:
+    plan = Plan(changes=(Change(VA, "c", Action.BLOCKED, reason="policy"),))
+    report = ApplyReport(plan, (outcome("a", OutcomeStatus.APPLIED), outcome("b", OutcomeStatus.FAILED)), 7)
+    assert report.counts() == {"applied": 1, "failed": 1, "skipped": 0}
+    data = report.to_data()
+    assert data["converged"] is False and data["plan_checksum"] == plan.checksum
+    assert data["unresolved"] == [{"kind": "virtual-account", "name": "c", "action": "blocked", "reason": "policy"}]
+    assert data["outcomes"][1] == {  # type: ignore[index]
+        "kind": "virtual-account",
+        "name": "b",
+        "action": "create",
+        "status": "failed",
+        "detail": "d",
+    }
+    assert Outcome.of(plan.changes[0], OutcomeStatus.SKIPPED, "x") == Outcome(
+        VA, "c", Action.BLOCKED, OutcomeStatus.SKIPPED, "x"
+    )
