@@ -83,10 +83,15 @@ def _one_line(text: str) -> str:
     return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "\u2026"
 
 
+def _visible(text: str) -> str:
+    """The value on one line, compared without zero-width spaces (the escaping inserts them; the page is
+    compared without them too)."""
+    return _one_line(text).replace(ZWSP, "")
+
+
 def _shown(text: str) -> str:
-    """What a table cell must show: the value on one line, trimmed of spaces as GFM trims a cell, compared
-    without zero-width spaces (the escaping inserts them; the page is compared without them too)."""
-    return _one_line(text).replace(ZWSP, "").strip(" ")
+    """What a table cell must show: the visible value, trimmed of spaces as GFM trims a cell."""
+    return _visible(text).strip(" ")
 
 
 def _as_json(value: str) -> str:
@@ -123,6 +128,6 @@ def test_hostile_values_render_literally_and_inertly(before: str, after: str, pa
     assert page.tags.count("h3") == 1  # our own title
     assert page.comments == 1  # our own marker
     text = "".join(page.text)
-    assert f"Warning: {_shown(warning)}".strip(" ") in text.replace(ZWSP, "")
+    assert f"Warning: {_visible(warning)}".strip(" ") in text.replace(ZWSP, "")
     assert "@" not in text.replace("@" + ZWSP, "")
     assert not any(text[i] == "#" and text[i + 1 : i + 2].isdigit() for i in range(len(text) - 1))
