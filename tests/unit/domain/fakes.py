@@ -52,7 +52,9 @@ class InMemoryControlPlane:
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _clock: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
-    async def _request(self) -> Fault | None:
+    async def _request(self, kind: Kind | None = Kind.VIRTUAL_ACCOUNT) -> Fault | None:
+        if kind != Kind.VIRTUAL_ACCOUNT:
+            raise AssertionError(f"this fake holds virtual accounts only, not {kind!r}")
         await asyncio.sleep(0)  # a suspension point, as a real request has
         self.requests_sent += 1
         fault = self.faults.get(self.requests_sent)
@@ -78,7 +80,7 @@ class InMemoryControlPlane:
         return name
 
     async def list_all(self, kind: Kind) -> list[LiveResource]:
-        await self._request()
+        await self._request(kind)
         return self.snapshot()
 
     def snapshot(self) -> list[LiveResource]:
@@ -86,14 +88,14 @@ class InMemoryControlPlane:
         return [self._live(name) for name in sorted(self.records)]
 
     async def get(self, kind: Kind, resource_id: str) -> LiveResource:
-        await self._request()
+        await self._request(kind)
         return self._live(self._by_id(resource_id))
 
     async def dry_run(self, kind: Kind, manifest: Manifest) -> None:
-        await self._request()
+        await self._request(kind)
 
     async def create(self, kind: Kind, manifest: Manifest) -> Created:
-        fault = await self._request()
+        fault = await self._request(kind)
         name = str(manifest["name"])
         existed = name in self.records
         self._write(name, manifest)
@@ -104,13 +106,13 @@ class InMemoryControlPlane:
         return Created(self._live(name), token)
 
     async def update(self, kind: Kind, manifest: Manifest) -> LiveResource:
-        fault = await self._request()
+        fault = await self._request(kind)
         self._write(str(manifest["name"]), manifest)
         self._after_write(fault)
         return self._live(str(manifest["name"]))
 
     async def delete(self, kind: Kind, resource_id: str) -> None:
-        fault = await self._request()
+        fault = await self._request(kind)
         name = self._by_id(resource_id)
         del self.records[name]
         self.writes.append(("delete", name))

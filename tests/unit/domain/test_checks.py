@@ -54,3 +54,38 @@ def test_an_expiry_in_the_past_is_an_error_today_is_not() -> None:
     assert where == str(Position("accounts/old.yaml", 1, 1))
     assert messages(desired("now", expiration_date=TODAY.isoformat())) == []
     assert messages(desired("bad", expiration_date="2026-13-45")) == []  # the schema reports the format
+
+
+def test_problems_point_at_the_value_with_its_json_path() -> None:
+    from reconciler.domain.resources import DesiredResource
+
+    def at(name: str, positions: dict[tuple[str, ...], tuple[int, int]], **fields: object) -> DesiredResource:
+        resource = desired(name, **fields)
+        return DesiredResource(resource.kind, name, resource.manifest, resource.position, positions)  # type: ignore[arg-type]
+
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    twins = [at("twin", {("name",): (2, 7)}), at("twin", {("name",): (5, 7)}), at("solo", {("name",): (9, 7)})]
+    problems = check_resources(
+        [*twins, at("late", {("expiration_date",): (4, 18)}, expiration_date=yesterday),
+         at("tight", {("auto_rotate", "grace_period"): (6, 19)}, auto_rotate={"auto_rotate_interval": 30,
+                                                                             "grace_period": 40})],
+        TODAY,
+    )  # fmt: skip
+    assert sorted((str(p.position), p.json_path) for p in problems) == [
+        ("accounts/late.yaml:4:18", "$.expiration_date"),
+        ("accounts/tight.yaml:6:19", "$.auto_rotate.grace_period"),
+        ("accounts/twin.yaml:2:7", "$.name"),
+        ("accounts/twin.yaml:5:7", "$.name"),
+    ]
+    duplicates = sorted(p.message for p in problems if p.json_path == "$.name")
+    assert duplicates == [
+        "account 'twin' is defined more than once (also at accounts/twin.yaml:2:7); keep one",
+        "account 'twin' is defined more than once (also at accounts/twin.yaml:5:7); keep one",
+    ]
+
+
+def test_a_name_defined_three_times_names_the_two_others() -> None:
+    found = messages(desired("a"), desired("b", line=2), desired("b", line=4), desired("b", line=6))
+    also = "also at accounts/b.yaml:4:1, accounts/b.yaml:6:1"
+    assert ("accounts/b.yaml:2:1", f"account 'b' is defined more than once ({also}); keep one") in found
+    assert len(found) == 3

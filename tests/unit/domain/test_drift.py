@@ -105,3 +105,62 @@ def test_counts_and_data() -> None:
         "detail": "x",
         "diffs": [],
     }
+
+
+def test_every_finding_in_full() -> None:
+    found = drift(
+        [desired("changed", tags={"env": "prod", "team": "a"}), desired("missing"), desired("taken"),
+         desired("pending")],
+        [
+            live("changed", tags={"env": "dev", "team": "b"}),
+            live("taken", owner=None),
+            live("orphan"),
+            live("pending", tags={TOKEN_DELIVERY_TAG: "pending"}),
+            live("clicked", owner=None),
+        ],
+    )  # fmt: skip
+    assert found == (
+        Finding(DriftKind.MODIFIED, VA, "changed", "changed outside Git: tags.env, tags.team", (
+            FieldDiff("tags.env", DiffKind.CHANGE, "prod", "dev"), FieldDiff("tags.team", DiffKind.CHANGE, "a", "b"))),
+        Finding(DriftKind.UNMANAGED, VA, "clicked", "not managed from Git"),
+        Finding(DriftKind.MISSING, VA, "missing",
+                "in Git, but not in the control plane (deleted out of band, or not applied yet)"),
+        Finding(DriftKind.ORPHANED, VA, "orphan", "carries this repository's ownership tag but is not in Git"),
+        Finding(DriftKind.UNDELIVERED, VA, "pending", "created, but its token never reached --token-dir"),
+        Finding(DriftKind.CONFLICT, VA, "taken",
+                "an account with this name exists without this repository's ownership tag managed-by"),
+    )  # fmt: skip
+
+
+def test_expiry_boundaries() -> None:
+    def expiry(offset: int) -> list[Finding]:
+        when = day(offset)
+        return list(drift([desired("bot", expiration_date=when)], [live("bot", expiration_date=when)],
+                          expiry_warning_days=30))  # fmt: skip
+
+    assert expiry(0) == [Finding(DriftKind.EXPIRING, VA, "bot", f"the token expires in 0 days ({day(0)})")]
+    assert expiry(-1) == [Finding(DriftKind.EXPIRED, VA, "bot", f"the token expired on {day(-1)}")]
+    assert expiry(30) == [Finding(DriftKind.EXPIRING, VA, "bot", f"the token expires in 30 days ({day(30)})")]
+    assert expiry(31) == []
+    found = drift(
+        [desired("bot", expiration_date=day(9))], [replace(live("bot", expiration_date=day(9)), is_expired=True)]
+    )
+    assert found == (Finding(DriftKind.EXPIRED, VA, "bot", f"the token expired ({day(9)})"),)
+
+
+def test_the_fingerprint_includes_the_kind_of_finding() -> None:
+    missing = DriftReport((Finding(DriftKind.MISSING, VA, "a", "x"),), None, "cp", "t")
+    orphan = DriftReport((Finding(DriftKind.ORPHANED, VA, "a", "x"),), None, "cp", "t")
+    assert missing.fingerprint != orphan.fingerprint
+
+
+def test_the_report_as_data_every_key() -> None:
+    report = DriftReport((), "rev", "https://tfy.example", "2026-11-22 10:00 UTC")
+    assert report.to_data() == {
+        "version": 1,
+        "revision": "rev",
+        "control_plane": "https://tfy.example",
+        "checked_at": "2026-11-22 10:00 UTC",
+        "fingerprint": report.fingerprint,
+        "findings": [],
+    }

@@ -48,12 +48,13 @@ def test_creates_updates_and_deletes_in_order_each_reported() -> None:
     run(control, [desired("a"), desired("b", **BARE), desired("c")], sink)
     control.writes.clear()
     outcomes = run(control, [desired("a", tags={"env": "x"}), desired("d")], sink, prune=True)
-    assert [(o.name, o.action, o.status) for o in outcomes] == [
-        ("a", Action.UPDATE, OutcomeStatus.APPLIED),
-        ("b", Action.DELETE, OutcomeStatus.APPLIED),
-        ("c", Action.DELETE, OutcomeStatus.APPLIED),
-        ("d", Action.CREATE, OutcomeStatus.APPLIED),
-    ]
+    assert [(o.name, o.action, o.status, o.detail) for o in outcomes] == [
+        ("a", Action.UPDATE, OutcomeStatus.APPLIED, "updated 1 field(s)"),
+        ("b", Action.DELETE, OutcomeStatus.APPLIED, "deleted"),
+        ("c", Action.DELETE, OutcomeStatus.APPLIED, "deleted"),
+        ("d", Action.CREATE, OutcomeStatus.APPLIED,
+         "created; token -> secret store acme:aws:secrets-manager at ci/bot (synced by the control plane)"),
+    ]  # fmt: skip
     first_delete = next(i for i, (op, _) in enumerate(control.writes) if op == "delete")
     assert all(op == "put" for op, _ in control.writes[:first_delete])  # deletes last
     assert sorted(control.records) == ["a", "d"]
@@ -80,6 +81,7 @@ def test_a_crash_between_create_and_delivery_is_recovered_by_the_next_run() -> N
     assert sink.tokens == {} and control.records["bare"].manifest["tags"][TOKEN_DELIVERY_TAG] == "pending"  # type: ignore[index]
     [outcome] = run(control, [desired("bare", **BARE)], sink)
     assert (outcome.action, outcome.status) == (Action.RECOVER_TOKEN, OutcomeStatus.APPLIED)
+    assert outcome.detail == "pending token recovered and written to memory:bare"
     assert sink.tokens == {"bare": control.records["bare"].token} and control.creates["bare"] == 1
     assert [c.action for c in plan_now(control, [desired("bare", **BARE)])] == [Action.NO_OP]
 
@@ -88,7 +90,8 @@ def test_without_a_sink_a_token_dir_create_fails_and_writes_nothing() -> None:
     control = InMemoryControlPlane()
     change = Change(VA, "bare", Action.CREATE, desired={"name": "bare"})
     [outcome] = asyncio.run(execute([change], control, None))
-    assert outcome.status == OutcomeStatus.FAILED and "pass it to apply too" in outcome.detail
+    assert outcome.status == OutcomeStatus.FAILED
+    assert outcome.detail == "no token destination: the plan was made with --token-dir; pass it to apply too"
     assert control.records == {}
 
 
@@ -111,8 +114,13 @@ def test_a_create_that_finds_the_name_taken_is_a_failure_never_a_delivery() -> N
     run(control, [replace(desired("raced", **BARE)), desired("stored")], sink)  # an earlier run won the race
     sink.tokens.clear()
     outcomes = asyncio.run(execute(changes, control, sink))
-    assert {o.name: o.status for o in outcomes} == {"raced": OutcomeStatus.FAILED, "stored": OutcomeStatus.FAILED}
-    assert all("appeared after the plan was made" in o.detail for o in outcomes)
+    assert {(o.name, o.status, o.detail) for o in outcomes} == {
+        ("raced", OutcomeStatus.FAILED,
+         "an account with this name appeared after the plan was made and returned no token; nothing delivered"),
+        ("stored", OutcomeStatus.FAILED,
+         "an account with this name appeared after the plan was made; the PUT updated it instead of creating it: "
+         "re-plan and review"),
+    }  # fmt: skip
     assert sink.tokens == {}
 
 
@@ -145,9 +153,16 @@ def test_recovering_a_token_without_a_sink_fails() -> None:
 def test_a_lost_create_response_is_recovered_by_name() -> None:
     control, sink = InMemoryControlPlane(faults={2: Fault.RECOVERED}), MemorySink()
     outcomes = run(control, [desired("bare", **BARE), desired("stored")], sink)
-    assert all(o.status == OutcomeStatus.APPLIED for o in outcomes)
-    assert any("(response lost;" in o.detail for o in outcomes)
+    assert {(o.name, o.status, o.detail) for o in outcomes} == {
+        ("bare", OutcomeStatus.APPLIED, "created (response lost; token recovered by GET .../token); token written to "
+         "memory:bare"),
+        ("stored", OutcomeStatus.APPLIED,
+         "created; token -> secret store acme:aws:secrets-manager at ci/bot (synced by the control plane)"),
+    }  # fmt: skip
     assert sink.tokens["bare"] == control.records["bare"].token
+    again = InMemoryControlPlane(faults={2: Fault.RECOVERED})
+    [stored] = run(again, [desired("stored")], MemorySink())
+    assert stored.detail.startswith("created (response lost; found by name); token -> secret store")
 
 
 # -- the property --------------------------------------------------------------------------------------------
@@ -178,3 +193,15 @@ def test_the_loop_converges_under_any_fault_schedule(chosen: list[tuple[str, boo
     assert sink.tokens == {name: control.records[name].token for name in bare}
     for record in control.records.values():
         assert record.manifest["tags"] == {TAG.key: TAG.value}  # no pending tag left behind
+
+
+def test_an_update_of_a_pending_account_delivers_its_token_too() -> None:
+    control, sink = InMemoryControlPlane(faults={2: Fault.CRASH_AFTER}), MemorySink()
+    with pytest.raises(Crash):
+        run(control, [desired("bare", **BARE)], sink)
+    [outcome] = run(control, [desired("bare", expiration_date="2027-01-01", **BARE)], sink)
+    assert (outcome.action, outcome.status) == (Action.UPDATE, OutcomeStatus.APPLIED)
+    assert outcome.detail == "updated 1 field(s); pending token recovered and written to memory:bare"
+    assert sink.tokens == {"bare": control.records["bare"].token}
+    assert control.records["bare"].manifest["tags"] == {TAG.key: TAG.value}
+    assert control.records["bare"].manifest["expiration_date"] == "2027-01-01"

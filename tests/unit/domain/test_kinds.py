@@ -143,3 +143,13 @@ def test_the_order_of_permissions_recipients_and_mappings_never_matters(manifest
         rnd.shuffle(emails)
         shuffled["notification_target"] = {**shuffled["notification_target"], "to_emails": emails}
     assert normalize(shuffled) == normalize(manifest)
+
+
+def test_only_recipients_and_channels_of_a_notification_target_are_sets() -> None:
+    target = {"type": "x", "to_emails": ["b", "a"], "channels": ["#b", "#a"], "other": ["b", "a"]}
+    assert normalize({"notification_target": target})["notification_target"] == {
+        "type": "x",
+        "to_emails": ["a", "b"],
+        "channels": ["#a", "#b"],
+        "other": ["b", "a"],
+    }

@@ -137,3 +137,83 @@ def test_the_prune_guard() -> None:
     assert [c.action for c in guarded] == [Action.BLOCKED, Action.NO_OP, Action.BLOCKED]
     assert guarded[1] == changes[1]
     assert guard_mass_delete(changes, 2, 0, limits, allow_mass_delete=True) == changes
+
+
+def test_the_plan_file_is_indented_for_people() -> None:
+    text = full_plan().to_json()
+    assert text.startswith('{\n  "version": ') and text.endswith("}\n")
+
+
+def test_every_plan_file_refusal_says_why() -> None:
+    with pytest.raises(PlanFileError, match="^the plan file is not JSON$"):
+        Plan.from_json("{")
+    with pytest.raises(PlanFileError, match=f"^the plan file is not a version {PLAN_VERSION} plan$"):
+        Plan.from_json('{"version": 1}')
+    data = json.loads(full_plan().to_json())
+    data["ownership"] = "x"
+    with pytest.raises(
+        PlanFileError, match=r"^the plan file is incomplete or malformed \(TypeError: ownership must be an object\)$"
+    ):
+        Plan.from_json(json.dumps(data))
+    for key in ("live_count", "desired_count"):
+        data = json.loads(full_plan().to_json())
+        data[key] = "3"
+        with pytest.raises(PlanFileError, match=r"\(TypeError: the counts must be whole numbers\)$"):
+            Plan.from_json(json.dumps(data))
+    data = json.loads(full_plan().to_json())
+    del data["changes"]
+    with pytest.raises(PlanFileError, match=r"\(KeyError: 'changes'\)$"):
+        Plan.from_json(json.dumps(data))
+    data = json.loads(full_plan().to_json())
+    data["prune"] = False
+    with pytest.raises(PlanFileError, match="^the plan file's checksum does not match its content: it was altered$"):
+        Plan.from_json(json.dumps(data))
+
+
+def test_a_change_as_data_every_field() -> None:
+    data = full_plan().changes[0].to_data()
+    assert data == {
+        "kind": "virtual-account",
+        "name": "a-bot",
+        "action": "update",
+        "file": "accounts/a.yaml",
+        "line": 2,
+        "col": 1,
+        "id": "id-a",
+        "desired": {"name": "a-bot", "tags": {"x": "1"}},
+        "desired_hash": full_plan().changes[0].desired_hash,
+        "live_fingerprint": "f" * 64,
+        "diffs": [{"path": "tags.x", "kind": "change", "before": "0", "after": "1"}],
+        "warnings": ["w"],
+        "errors": ["e"],
+        "reason": "r",
+        "token_destination": "somewhere",
+        "deliver_token": True,
+    }
+    assert len(str(data["desired_hash"])) == 64
+
+
+def test_a_change_from_sparse_or_odd_data() -> None:
+    sparse = Change.from_data({"kind": "virtual-account", "name": "a", "action": "no-op"})
+    assert sparse == Change(VA, "a", Action.NO_OP)
+    odd = Change.from_data(
+        {
+            "kind": "virtual-account",
+            "name": "a",
+            "action": "create",
+            "file": "f.yaml",
+            "line": None,
+            "col": 1,
+            "desired": ["not", "a", "manifest"],
+            "warnings": None,
+            "deliver_token": "yes",
+        }  # fmt: skip
+    )
+    assert odd.position is None and odd.desired is None and odd.warnings == () and odd.deliver_token is False
+    unlined = Change.from_data({"kind": "virtual-account", "name": "a", "action": "create", "file": "f", "line": 2})
+    assert unlined.position is None
+
+
+def test_counts_add_up_per_action() -> None:
+    plan = Plan(changes=(change("a", Action.CREATE), change("b", Action.CREATE), change("c", Action.CREATE)))
+    assert plan.counts()["create"] == 3

@@ -57,7 +57,7 @@ def test_an_owned_account_that_differs_is_updated_field_by_field() -> None:
     change = plan([desired("bot", tags={"env": "prod"})], [live("bot", tags={"env": "dev"})])["bot"]
     assert change.action == Action.UPDATE
     assert change.diffs == (FieldDiff("tags.env", DiffKind.CHANGE, "dev", "prod"),)
-    assert change.warnings == ()
+    assert change.warnings == () and change.token_destination is None and not change.deliver_token
 
 
 def test_a_field_removed_from_git_is_a_diff() -> None:
@@ -125,7 +125,7 @@ def test_a_pending_token_is_recovered_with_a_token_dir_and_blocked_without() -> 
     recover = plan([desired("bot", secret_store_config=None)], [pending], how=options(token_dir=True))["bot"]
     assert (recover.action, recover.deliver_token, recover.diffs) == (Action.RECOVER_TOKEN, True, ())
     assert recover.token_destination == "--token-dir, file bot.token (mode 0600)"
-    assert "recovers the token a crashed run never delivered" in recover.warnings[0]
+    assert recover.warnings == ("recovers the token a crashed run never delivered (GET .../token) into --token-dir",)
     changed = plan(
         [desired("bot", secret_store_config=None, expiration_date="2027-01-01")], [pending], how=options(token_dir=True)
     )["bot"]
@@ -184,3 +184,23 @@ def test_an_empty_repository_never_prunes_everything() -> None:
     assert changes["a"].reason == (
         "Git holds no account at all: refusing to prune every owned account (pass --allow-mass-delete)"
     )
+
+
+def test_warnings_stay_on_blocked_and_created_accounts() -> None:
+    soon = "2026-12-01"  # 9 days after TODAY
+    grants = [{"resource_fqn": "acme", "resource_type": "tenant", "role_id": "tenant-admin"}]
+    blocked = plan(
+        [desired("a", permissions=grants, expiration_date=soon)], [live("a")], config(expiry_warning_days=30)
+    )
+    assert blocked["a"].warnings == ("the token expires in 9 days (2026-12-01)",)
+    blocked_create = plan([desired("b", permissions=grants, expiration_date=soon)], [], config(expiry_warning_days=30))
+    assert blocked_create["b"].warnings == ("the token expires in 9 days (2026-12-01)",)
+    created = plan([desired("c", expiration_date=soon)], [], config(expiry_warning_days=30))
+    assert created["c"].action == Action.CREATE
+    assert created["c"].warnings == ("the token expires in 9 days (2026-12-01)",)
+
+
+def test_a_blocked_create_gives_every_reason() -> None:
+    grants = [{"resource_fqn": "acme", "resource_type": "tenant", "role_id": "tenant-admin"}]
+    change = plan([desired("bare", permissions=grants, secret_store_config=None)], [])["bare"]
+    assert change.reason == f"grants role tenant-admin on acme, which policy.denied_roles forbids; {NO_DESTINATION}"

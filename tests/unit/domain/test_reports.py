@@ -42,3 +42,18 @@ def test_counts_and_data() -> None:
     assert Outcome.of(plan.changes[0], OutcomeStatus.SKIPPED, "x") == Outcome(
         VA, "c", Action.BLOCKED, OutcomeStatus.SKIPPED, "x"
     )
+
+
+def test_the_report_as_data_every_key() -> None:
+    plan = Plan(changes=(), revision="r" * 40, control_plane="https://tfy.example")
+    report = ApplyReport(plan, (outcome("a", OutcomeStatus.APPLIED),), 2)
+    assert report.to_data() == {
+        "version": 1,
+        "revision": "r" * 40,
+        "control_plane": "https://tfy.example",
+        "plan_checksum": plan.checksum,
+        "converged": True,
+        "summary": {"applied": 1, "failed": 0, "skipped": 0},
+        "outcomes": [{"kind": "virtual-account", "name": "a", "action": "create", "status": "applied", "detail": "d"}],
+        "unresolved": [],
+    }

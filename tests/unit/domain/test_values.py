@@ -36,3 +36,12 @@ def test_mapping_and_vocabulary() -> None:
     assert mapping({"a": 1}) == {"a": 1} and mapping(None) == {} and mapping([1]) == {}
     assert {a for a in Action if a.writes} == {Action.CREATE, Action.UPDATE, Action.DELETE, Action.RECOVER_TOKEN}
     assert {a for a in Action if a.unresolved} == {Action.CONFLICT, Action.BLOCKED}
+
+
+def test_the_token_says_what_it_hides_and_a_bad_problem_is_refused() -> None:
+    import pytest
+
+    assert repr(Token("x")) == str(Token("x")) == "Token(<redacted>)"
+    for data in ({"line": "2", "col": 1}, {"line": 2, "col": "1"}):
+        with pytest.raises(ValueError, match="^a problem's line and col are whole numbers$"):
+            Problem.from_data({"file": "f", "message": "m", "path": "", "severity": "error", **data})
