@@ -100,8 +100,7 @@ class ControlPlaneClient:
             base_url=connection.base_url,
             headers={"Authorization": f"Bearer {connection.api_key}", "User-Agent": "va-reconciler"},
             timeout=TIMEOUT,
-            transport=connection.transport,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            transport=connection.transport or _served_transport(concurrency),
         )
         self.requests_sent = 0
 
@@ -220,6 +219,12 @@ class ControlPlaneClient:
             return Created(found, token, recovered=True)
         token = response.get("token")
         return Created(live_resource(kind, response["data"]), Token(token) if token else None)
+
+
+def _served_transport(concurrency: int) -> httpx.AsyncBaseTransport:
+    from reconciler.adapters.controlplane.transport import served_transport  # aiohttp: ~0.15 s to import
+
+    return served_transport(concurrency)
 
 
 def _transient(error: BaseException) -> bool:
