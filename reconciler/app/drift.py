@@ -3,17 +3,17 @@ write can reach the control plane from here, whatever the code below tries."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 from reconciler.app.plan import PlanRequest, client_for, list_live
+from reconciler.app.running import run
 from reconciler.app.validate import load_repository
 from reconciler.domain.drift import DriftReport, detect_drift
 from reconciler.domain.errors import InvalidDesiredState
 
 
 def drift(request: PlanRequest) -> DriftReport:
-    return asyncio.run(_drift(request))
+    return run(_drift(request))
 
 
 async def _drift(request: PlanRequest) -> DriftReport:

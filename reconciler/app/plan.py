@@ -4,20 +4,21 @@ server. Writes nothing."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
 from reconciler.adapters.controlplane.errors import Rejected
+from reconciler.app.running import run
 from reconciler.app.validate import LoadedRepository, load_repository
 from reconciler.domain.kinds import KINDS
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.planner import PlanOptions, make_changes
 from reconciler.domain.ports import ControlPlane, ManifestSource
 from reconciler.domain.resources import LiveResource
-from reconciler.domain.vocabulary import Action
+from reconciler.domain.vocabulary import Action, Kind
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class PlanRequest:
 
 
 def plan(request: PlanRequest) -> Plan:
-    return asyncio.run(_plan(request))
+    return run(_plan(request))
 
 
 async def _plan(request: PlanRequest) -> Plan:
@@ -51,7 +52,14 @@ async def list_live(client: ControlPlane) -> list[LiveResource]:
     return [resource for listing in listings for resource in listing]
 
 
-async def fresh_plan(request: PlanRequest, repository: LoadedRepository, client: ControlPlane) -> Plan:
+async def fresh_plan(
+    request: PlanRequest,
+    repository: LoadedRepository,
+    client: ControlPlane,
+    dry_run_needed: Callable[[Change], bool] = lambda _change: True,
+) -> Plan:
+    """The plan from Git and live state; every create and update for which `dry_run_needed` holds is
+    dry-run by the server (apply of a reviewed plan skips what that plan already checked: `review.py`)."""
     report, config = repository.report, repository.config
     header = Plan(
         changes=(),
@@ -68,12 +76,15 @@ async def fresh_plan(request: PlanRequest, repository: LoadedRepository, client:
     live = await list_live(client)
     options = PlanOptions(request.today, request.token_dir is not None, request.allow_mass_delete)
     changes = make_changes(report.resources, live, config, options)
-    checked = await _dry_run(changes, client)
-    return replace(header, changes=checked, live_count=len(live))
+    checked = await _dry_run([c for c in changes if _dry_runs(c) and dry_run_needed(c)], client)
+    if checked:
+        changes = tuple(checked.get(c.key, c) for c in changes)
+    return replace(header, changes=changes, live_count=len(live))
 
 
-async def _dry_run(changes: Sequence[Change], client: ControlPlane) -> tuple[Change, ...]:
-    """Ask the server to validate every create and update; a rejection becomes the change's error."""
+async def _dry_run(changes: Sequence[Change], client: ControlPlane) -> dict[tuple[Kind, str], Change]:
+    """Ask the server to validate each of `changes` (one task per request); a rejection becomes the change's
+    error. Returns the checked changes by key."""
 
     async def check(change: Change) -> Change:
         try:
@@ -82,8 +93,7 @@ async def _dry_run(changes: Sequence[Change], client: ControlPlane) -> tuple[Cha
             return change.with_errors(f"the control plane rejects it: {exc}")
         return change
 
-    checked = {c.key: c for c in await asyncio.gather(*(check(c) for c in changes if _dry_runs(c)))}
-    return tuple(checked.get(c.key, c) for c in changes)
+    return {c.key: c for c in await asyncio.gather(*(check(c) for c in changes))}
 
 
 def _dry_runs(change: Change) -> bool:

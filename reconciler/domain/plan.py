@@ -46,8 +46,10 @@ class Change:
     def key(self) -> tuple[Kind, str]:
         return self.kind, self.name
 
-    @property
+    @cached_property
     def desired_hash(self) -> str | None:
+        """sha256 of the canonical JSON of `desired`; computed once per change (the plan file, its checksum
+        and the review each read it)."""
         return None if self.desired is None else sha256_hex(canonical_json(self.desired))
 
     @property
@@ -174,11 +176,16 @@ class Plan:
         }
 
     @cached_property
+    def _data(self) -> dict[str, JsonValue]:
+        return self.to_data()
+
+    @cached_property
     def checksum(self) -> str:
-        return sha256_hex(canonical_json(self.to_data()))
+        """sha256 of the canonical JSON of `to_data()`; the data is built once for the checksum and the file."""
+        return sha256_hex(canonical_json(self._data))
 
     def to_json(self) -> str:
-        return json.dumps({**self.to_data(), "checksum": self.checksum}, indent=2) + "\n"
+        return json.dumps({**self._data, "checksum": self.checksum}, indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Plan:

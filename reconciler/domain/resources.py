@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reconciler.domain.values import JsonPath, LineCol, Manifest, Position, Problem, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import Kind, Severity
@@ -44,9 +45,10 @@ class LiveResource:
     is_expired: bool = False
     next_rotation: str | None = None
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """Identifies the resource *as read*: any write by anyone changes it (manifest or updatedAt)."""
+        """Identifies the resource *as read*: any write by anyone changes it (manifest or updatedAt). sha256
+        of canonical JSON, computed once per resource."""
         return sha256_hex(canonical_json({"id": self.id, "manifest": self.manifest, "updatedAt": self.updated_at}))
 
 

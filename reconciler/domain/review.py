@@ -4,6 +4,8 @@ out of band does not hold back the others."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import Outcome
 from reconciler.domain.vocabulary import OutcomeStatus
@@ -40,3 +42,23 @@ def _refusal(change: Change, old: Change | None) -> str | None:
     if old.desired_hash != change.desired_hash or old.action != change.action:
         return CHANGED_DESIRED
     return None
+
+
+def dry_run_needed(reviewed: Plan | None, force: bool) -> Callable[[Change], bool]:
+    """Which writes of a fresh plan the server must still dry-run when applying `reviewed`:
+    - none that the reviewed plan already dry-ran and the server accepted, for the same write of the same
+      resource, from the same live state (fingerprint) to the same desired manifest (hash);
+    - without `force`, none that `match_reviewed` refuses: they are skipped, never written;
+    - every other one (no reviewed plan; one the server rejected then; with `force`, one that differs)."""
+    if reviewed is None:
+        return lambda _change: True
+    approved = reviewed.by_key()
+
+    def needed(change: Change) -> bool:
+        old = approved.get(change.key)
+        refusal = _refusal(change, old)
+        if refusal is None:
+            return old is None or bool(old.errors)
+        return force
+
+    return needed

@@ -239,3 +239,51 @@ def test_denied_roles_and_expiry_horizon_are_policy(reconciler: Reconciler, git_
     assert "grants role tenant-admin on acme, which policy.denied_roles forbids" in planned.stdout
     assert "expires on 2027-06-01, 191 days ahead; policy.max_expiry_days allows 30" in planned.stdout
     assert "warning: the token expires in 9 days (2026-12-01)" in planned.stdout
+
+
+def test_applying_a_reviewed_plan_sends_no_dry_run_the_plan_made(
+    reconciler: Reconciler, git_repo: Path, emulator: ServedEmulator
+) -> None:
+    configure(git_repo)
+    for index in range(3):
+        write(git_repo / "accounts" / f"r{index}.yaml", stored(f"reviewed-{index}"))
+    commit_all(git_repo, "three")
+    plan_file = git_repo.parent / "reviewed.json"
+    emulator.admin("DELETE", "/_emulator/stats")
+    assert reconciler("plan", "--out", str(plan_file)).returncode == 0
+    assert emulator.requests() == {"GET /virtual-accounts": 1, "PUT /virtual-accounts": 3}  # listing, 3 dry runs
+
+    emulator.admin("DELETE", "/_emulator/stats")
+    applied = reconciler("apply", "--plan", str(plan_file))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert emulator.requests() == {"GET /virtual-accounts": 1, "PUT /virtual-accounts": 3}  # listing, 3 creates
+    assert set(emulator.accounts()) == {"reviewed-0", "reviewed-1", "reviewed-2"}
+    assert_converged(reconciler)
+
+
+def test_plan_and_apply_converge_at_concurrency_64(git_repo: Path, tmp_path: Path) -> None:
+    """The widest concurrency the config allows, with more accounts than connections: every create lands
+    once, every token reaches its destination, and the next plan is empty."""
+    configure(git_repo)
+    with (git_repo / "reconciler.yaml").open("a") as config:
+        config.write("concurrency: 64\n")
+    names = [f"wide-{index:03d}" for index in range(150)]
+    for index, name in enumerate(names):
+        write(git_repo / "accounts" / f"{name}.yaml", bare(name) if index % 3 == 0 else stored(name))
+    commit_all(git_repo, "150 accounts")
+    emulator = ServedEmulator(tmp_path / "wide.db", "--latency-ms", "5")
+    try:
+        reconciler = Reconciler(git_repo, emulator, tmp_path / "tokens")
+        planned = reconciler("plan", "--detailed-exitcode")
+        assert planned.returncode == 2, planned.stdout + planned.stderr
+        assert "Plan: 150 to create, 0 to update, 0 to delete" in planned.stdout
+        applied = reconciler("apply")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert "Apply: 150 applied, 0 failed, 0 skipped; converged." in applied.stdout
+        assert sorted(emulator.accounts()) == names
+        delivered = sorted(path.stem for path in (tmp_path / "tokens").iterdir())
+        assert delivered == names[::3]
+        assert all((tmp_path / "tokens" / f"{n}.token").read_text() == token_of(emulator, n) for n in names[::3])
+        assert_converged(reconciler)
+    finally:
+        emulator.stop()

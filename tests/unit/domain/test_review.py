@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.domain.plan import Change, Plan
-from reconciler.domain.review import CHANGED_DESIRED, CHANGED_LIVE, NOT_REVIEWED, match_reviewed
+from reconciler.domain.review import CHANGED_DESIRED, CHANGED_LIVE, NOT_REVIEWED, dry_run_needed, match_reviewed
 from reconciler.domain.vocabulary import Action, Kind, OutcomeStatus
 
 VA = Kind.VIRTUAL_ACCOUNT
@@ -51,3 +51,26 @@ def test_only_identical_approved_writes_apply() -> None:
     }
     assert {o.status for o in refused} == {OutcomeStatus.SKIPPED}
     assert {o.action for o in refused if o.name == "action-moved"} == {Action.DELETE}
+
+
+def test_a_reviewed_plan_spares_the_dry_runs_it_already_made() -> None:
+    reviewed = Plan(
+        changes=(
+            change("same"),
+            change("rejected-then").with_errors("the control plane rejects it: 422"),
+            change("live-moved"),
+            change("desired-moved"),
+        )
+    )
+    fresh = [
+        change("same"),
+        change("rejected-then"),
+        change("live-moved", fingerprint="f2"),
+        change("desired-moved", desired="d2"),
+        change("new", Action.CREATE),
+    ]
+    without_force = dry_run_needed(reviewed, force=False)
+    assert [c.name for c in fresh if without_force(c)] == ["rejected-then"]  # the rest is checked or skipped
+    with_force = dry_run_needed(reviewed, force=True)
+    assert [c.name for c in fresh if with_force(c)] == ["rejected-then", "live-moved", "desired-moved", "new"]
+    assert all(dry_run_needed(None, force=False)(c) for c in fresh)
