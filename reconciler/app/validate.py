@@ -13,7 +13,7 @@ from reconciler.domain.documents import DocumentClass, classify
 from reconciler.domain.ports import ManifestSource, SourceFile
 from reconciler.domain.resources import DesiredResource, SkippedDocument, ValidationReport
 from reconciler.domain.values import Position, Problem
-from reconciler.manifests.yaml_loader import LoadedDocument, load_documents
+from reconciler.manifests.yaml_loader import LoadedDocument, ValuePositions, load_documents
 from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, packaged_schema
 from reconciler.schema.validate import SchemaValidator
 
@@ -108,6 +108,8 @@ def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list
         problems.extend(found)
         if not found:
             resources.append(
-                DesiredResource(classified.kind, value["name"], value, document.start_position, document.values)
+                DesiredResource(
+                    classified.kind, value["name"], value, document.start_position, ValuePositions(document.positions)
+                )
             )
     return problems

@@ -43,7 +43,7 @@ def apply(path: str, ref: str | None, today: date | None, token_dir: Path | None
 
     reviewed = Plan.from_json(plan_file.read_text(encoding="utf-8")) if plan_file else None
     report = run_apply(plan_request(path, ref, today, token_dir, allow_mass_delete), reviewed, force)
-    write_out(out, JsonReporter().apply(report))
+    write_out(out, lambda: JsonReporter().apply(report))
     click.echo(reporter_for(output_format).apply(report))
     if github_report or in_actions():
         from reconciler.app.github import github_context, publish_apply

@@ -34,7 +34,7 @@ def drift(path: str, ref: str | None, today: date | None, output_format: str | N
     from reconciler.render.reporters import JsonReporter
 
     report = detect(plan_request(path, ref, today))
-    write_out(out, JsonReporter().drift(report))
+    write_out(out, lambda: JsonReporter().drift(report))
     click.echo(reporter_for(output_format).drift(report))
     if github_issue or in_actions():
         from reconciler.app.github import github_context, publish_drift

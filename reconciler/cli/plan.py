@@ -39,7 +39,7 @@ def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None,
     from reconciler.app.plan import plan as make_plan
 
     result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete))
-    write_out(out, result.to_json())
+    write_out(out, result.to_json)
     click.echo(reporter_for(output_format, show_unchanged=show_unchanged).plan(result))
     if out is not None:
         click.echo(f"Plan written to {out} (checksum {result.checksum[:16]}).")

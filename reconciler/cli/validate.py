@@ -28,5 +28,5 @@ def validate(path: str, ref: str | None, today: date | None, output_format: str 
     report = loaded.report
     shown = reporter_for(output_format, "github" if in_actions() else "text")
     click.echo(shown.validation(report, loaded.description, loaded.revision))
-    write_out(out, JsonReporter().validation(report, loaded.description, loaded.revision))
+    write_out(out, lambda: JsonReporter().validation(report, loaded.description, loaded.revision))
     return ExitCode.OK if report.valid else ExitCode.INVALID

@@ -12,7 +12,8 @@ Only this module imports pyyaml.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,18 +45,72 @@ _BOMS_OF_OTHER_ENCODINGS = (
 )
 
 
+class Positions:
+    """Where each value and key of one document stands: `values` and `keys` map a JSON path to (line, column),
+    from 1 (tuples, because a Position per value is measurably slow at 10,000 files).
+
+    Recorded during the parse only when it found problems; otherwise computed on first use by parsing the
+    document's text again (`load_documents` explains why). Until then it holds only that text: about 0.7 KB
+    for a typical manifest, against about 4 KB for its two maps (tracemalloc, 10,000 generated manifests)."""
+
+    __slots__ = ("_text", "_file", "_index", "_maps")
+
+    def __init__(self, text: str, file: str, index: int, maps: tuple[dict[JsonPath, LineCol], ...] = ()) -> None:
+        self._text: str | None = None if maps else text
+        self._file, self._index, self._maps = file, index, maps
+
+    def _recorded(self) -> tuple[dict[JsonPath, LineCol], ...]:
+        if not self._maps:
+            assert self._text is not None
+            document = _parse(self._text, self._file, positions=True).documents[self._index]
+            self._maps, self._text = document.positions._recorded(), None
+        return self._maps
+
+    @property
+    def values(self) -> dict[JsonPath, LineCol]:
+        return self._recorded()[0]
+
+    @property
+    def keys(self) -> dict[JsonPath, LineCol]:
+        return self._recorded()[1]
+
+
+class ValuePositions(Mapping[JsonPath, LineCol]):
+    """`Positions.values` as a read-only mapping that parses only when first read (for DesiredResource)."""
+
+    __slots__ = ("_positions",)
+
+    def __init__(self, positions: Positions) -> None:
+        self._positions = positions
+
+    def __getitem__(self, path: JsonPath) -> LineCol:
+        return self._positions.values[path]
+
+    def __iter__(self) -> Iterator[JsonPath]:
+        return iter(self._positions.values)
+
+    def __len__(self) -> int:
+        return len(self._positions.values)
+
+
 @dataclass(frozen=True)
 class LoadedDocument:
-    """One YAML document: its value, where it starts, and where each value and key stands (line and
-    column from 1; kept as tuples because a Position per value is measurably slow at 10,000 files)."""
+    """One YAML document: its value, where it starts, and where each value and key stands (`positions`)."""
 
     file: str
     index: int
     value: Any
     start: LineCol
-    values: dict[JsonPath, LineCol]
-    keys: dict[JsonPath, LineCol]
+    positions: Positions
     clean: bool  # False when the loader dropped or replaced something: do not trust the value for validation
+
+    @property
+    def values(self) -> dict[JsonPath, LineCol]:
+        return self.positions.values
+
+    @property
+    def keys(self) -> dict[JsonPath, LineCol]:
+        return self.positions.keys
 
     @property
     def start_position(self) -> Position:
@@ -83,7 +138,11 @@ class LoadResult:
 
 
 def load_documents(raw: bytes, file: str) -> LoadResult:
-    """Parse every document in `raw`. Never raises for bad input: problems come back positioned."""
+    """Parse every document in `raw`. Never raises for bad input: problems come back positioned.
+
+    A first parse records no positions (most files have no problem, and positions were about half of the
+    loader's memory and a fifth of its time). When it finds a problem, the text is parsed again with
+    positions, so every message says where; otherwise each document's `positions` parse again on first use."""
     text_or_problem = _decode(raw, file)
     if isinstance(text_or_problem, Problem):
         return LoadResult([], [text_or_problem])
@@ -93,14 +152,17 @@ def load_documents(raw: bytes, file: str) -> LoadResult:
         # libyaml scans up to 1,024 characters ahead inside flow collections and, from libyaml 0.2.6 on, stops
         # at 1,000 flow levels on its own. Parsing only up to the opener of flow level 33 lets our own depth
         # check speak first, with our message and position, whichever libyaml is installed.
-        early = _parse(text[: cut + 1], file)
+        early = _parse(text[: cut + 1], file, positions=True)
         if any(p.message == _TOO_DEEP for p in early.problems):
             return early
-    return _parse(text, file)
+    quick = _parse(text, file, positions=False)
+    if quick.problems:
+        return _parse(text, file, positions=True)
+    return quick
 
 
-def _parse(text: str, file: str) -> LoadResult:
-    builder = _Builder(file)
+def _parse(text: str, file: str, positions: bool) -> LoadResult:
+    builder = _Builder(file, text, positions)
     loader = _Loader(text)
     try:
         builder.consume(iter(loader.get_event, None))
@@ -238,7 +300,12 @@ class _Frame:
 
 @dataclass
 class _Builder:
+    """Builds JSON values from libyaml events. With `positions`, records where every value and key stands;
+    without, only detects problems (the caller parses again with positions when there is one)."""
+
     file: str
+    text: str
+    positions: bool
     documents: list[LoadedDocument] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -274,14 +341,15 @@ class _Builder:
         self._problems_before = len(self.problems)
 
     def _end_document(self, _event: yaml.Event) -> None:
+        index = len(self.documents)
+        maps = (self._values, self._keys) if self.positions else ()
         self.documents.append(
             LoadedDocument(
                 file=self.file,
-                index=len(self.documents),
+                index=index,
                 value=self._root,
                 start=self._start,
-                values=self._values,
-                keys=self._keys,
+                positions=Positions(self.text, self.file, index, maps),
                 clean=len(self.problems) == self._problems_before,
             )
         )
@@ -335,7 +403,10 @@ class _Builder:
         return bool(self._stack) and isinstance(self._stack[-1].container, dict) and (self._stack[-1].key is _NO_KEY)
 
     def _add(self, value: Any, event: yaml.Event) -> JsonPath | None:
-        """Place `value` in the current container; returns its path, or None when it was dropped."""
+        """Place `value` in the current container; returns its path (`()` when positions are not recorded),
+        or None when it was dropped."""
+        if not self.positions:
+            return self._add_quickly(value)
         position = self._line_col(event)
         if not self._stack:
             self._root = value
@@ -359,6 +430,30 @@ class _Builder:
         if frame.key_position is not None:
             self._keys[path] = frame.key_position
         return path
+
+    def _add_quickly(self, value: Any) -> JsonPath | None:
+        """`_add` without positions. A problem only needs to be noticed: the positioned parse that follows
+        reports it. Keys are interned: every manifest repeats the same few dozen."""
+        if not self._stack:
+            self._root = value
+            return ()
+        frame = self._stack[-1]
+        container = frame.container
+        if isinstance(container, list):
+            container.append(value)
+            return ()
+        if frame.key is _NO_KEY:
+            if isinstance(value, str) and value not in container:
+                frame.key = sys.intern(value)
+            else:
+                frame.key = _DROP
+                self.problems.append(Problem(Position(self.file, *self._start), "a key is duplicated or not a string"))
+            return None
+        key, frame.key = frame.key, _NO_KEY
+        if key is _DROP:
+            return None
+        container[key] = value
+        return ()
 
     def _add_key(self, frame: _Frame, key: Any, line_col: LineCol) -> None:
         assert isinstance(frame.container, dict)

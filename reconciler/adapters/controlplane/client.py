@@ -100,7 +100,7 @@ class ControlPlaneClient:
             base_url=connection.base_url,
             headers={"Authorization": f"Bearer {connection.api_key}", "User-Agent": "va-reconciler"},
             timeout=TIMEOUT,
-            transport=connection.transport or _served_transport(concurrency),
+            transport=connection.transport or _served_transport(concurrency, connection.base_url),
         )
         self.requests_sent = 0
 
@@ -221,10 +221,10 @@ class ControlPlaneClient:
         return Created(live_resource(kind, response["data"]), Token(token) if token else None)
 
 
-def _served_transport(concurrency: int) -> httpx.AsyncBaseTransport:
+def _served_transport(concurrency: int, base_url: str) -> httpx.AsyncBaseTransport:
     from reconciler.adapters.controlplane.transport import served_transport  # aiohttp: ~0.15 s to import
 
-    return served_transport(concurrency)
+    return served_transport(concurrency, https=base_url.startswith("https:"))
 
 
 def _transient(error: BaseException) -> bool:
