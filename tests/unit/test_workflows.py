@@ -149,6 +149,6 @@ def test_ci_installs_the_package_and_its_tools_from_a_hashed_lock() -> None:
     assert _names(wanted) <= pinned
     script = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "--require-hashes --no-deps -r requirements/dev.lock" in script
-    assert "--no-build-isolation" in script  # the package builds with the locked setuptools, nothing fetched
+    assert "--no-build-isolation" in script  # the package builds with the locked build backend, nothing fetched
     upgrade = (REPO_ROOT / ".ci" / "upgrade").read_text(encoding="utf-8")
     assert "bash .ci/lock --upgrade" in upgrade and "bash .ci/run" in upgrade
