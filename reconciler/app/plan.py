@@ -15,7 +15,7 @@ from reconciler.app.running import run
 from reconciler.app.validate import LoadedRepository, load_repository
 from reconciler.domain.kinds import KINDS
 from reconciler.domain.plan import Change, Plan
-from reconciler.domain.planner import PlanOptions, make_changes
+from reconciler.domain.planner import Planner, PlanOptions
 from reconciler.domain.ports import ControlPlane, ManifestSource
 from reconciler.domain.resources import LiveResource
 from reconciler.domain.vocabulary import Action, Kind
@@ -73,13 +73,18 @@ async def fresh_plan(
     )
     if report.errors:
         return header  # never plan from a partly invalid repository: a missing manifest could read as a delete
-    live = await list_live(client)
     options = PlanOptions(request.today, request.token_dir is not None, request.allow_mass_delete)
-    changes = make_changes(report.resources, live, config, options)
+    planner = Planner(report.resources, config, options)
+    live_count = 0
+    for rules in KINDS:
+        async for page in client.pages(rules.kind):  # planned page by page; decided only once all are read
+            planner.add(page)
+            live_count += len(page)
+    changes = planner.changes()
     checked = await _dry_run([c for c in changes if _dry_runs(c) and dry_run_needed(c)], client)
     if checked:
         changes = tuple(checked.get(c.key, c) for c in changes)
-    return replace(header, changes=changes, live_count=len(live))
+    return replace(header, changes=changes, live_count=live_count)
 
 
 async def _dry_run(changes: Sequence[Change], client: ControlPlane) -> dict[tuple[Kind, str], Change]:

@@ -7,7 +7,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from reconciler.domain.checks import check_resources
+from reconciler.domain.checks import check_resource, duplicate_names
 from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data
 from reconciler.domain.documents import DocumentClass, classify
 from reconciler.domain.ports import ManifestSource, SourceFile
@@ -33,7 +33,9 @@ def _validator(name: str) -> SchemaValidator:
     return SchemaValidator(packaged_schema(name))
 
 
-def load_repository(source: ManifestSource, today: date) -> LoadedRepository:
+def load_repository(source: ManifestSource, today: date, keep_manifests: bool = True) -> LoadedRepository:
+    """Every manifest under the configured paths, checked. Without `keep_manifests` (validate), the report
+    lists each resource without its manifest (`DesiredResource.listed`): checked as read, then let go."""
     config_data, problems = _read_config(source)
     if problems:
         report = ValidationReport(files=1, resources=(), skipped=(), problems=tuple(problems))
@@ -44,8 +46,12 @@ def load_repository(source: ManifestSource, today: date) -> LoadedRepository:
     files = 0
     for file in source.files(config.paths):
         files += 1
-        problems.extend(_read_file(file, resources, skipped))
-    problems.extend(check_resources(resources, today))
+        read: list[DesiredResource] = []
+        problems.extend(_read_file(file, read, skipped))
+        for resource in read:
+            problems.extend(check_resource(resource, today))
+        resources.extend(read if keep_manifests else (r.listed() for r in read))
+    problems.extend(duplicate_names(resources))
     report = ValidationReport(
         files=files,
         resources=tuple(resources),

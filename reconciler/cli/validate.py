@@ -24,7 +24,7 @@ def validate(path: str, ref: str | None, today: date | None, output_format: str 
     from reconciler.app.validate import load_repository
     from reconciler.render.reporters import JsonReporter
 
-    loaded = load_repository(open_source(path, ref), today or today_utc())
+    loaded = load_repository(open_source(path, ref), today or today_utc(), keep_manifests=False)
     report = loaded.report
     shown = reporter_for(output_format, "github" if in_actions() else "text")
     click.echo(shown.validation(report, loaded.description, loaded.revision))

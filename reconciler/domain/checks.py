@@ -15,13 +15,25 @@ from reconciler.domain.vocabulary import Kind
 def check_resources(resources: Sequence[DesiredResource], today: date) -> list[Problem]:
     """Problems across the whole repository: names defined twice (per kind), and per account the rotation
     window and an expiry in the past."""
+    problems = duplicate_names(resources)
+    for resource in resources:
+        problems.extend(check_resource(resource, today))
+    return problems
+
+
+def duplicate_names(resources: Sequence[DesiredResource]) -> list[Problem]:
+    """Names defined more than once, per kind (reads only names and positions, never manifests)."""
     problems: list[Problem] = []
     for kind in Kind:
         problems.extend(_duplicate_names([r for r in resources if r.kind == kind]))
-    for resource in resources:
-        if resource.kind == Kind.VIRTUAL_ACCOUNT:
-            problems.extend(_rotation_window(resource))
-            problems.extend(_expiry_in_past(resource, today))
+    return problems
+
+
+def check_resource(resource: DesiredResource, today: date) -> list[Problem]:
+    """What one resource alone can get wrong: an account's rotation window and an expiry in the past."""
+    problems: list[Problem] = []
+    if resource.kind == Kind.VIRTUAL_ACCOUNT:
+        problems += _rotation_window(resource) + _expiry_in_past(resource, today)
     return problems
 
 

@@ -4,7 +4,7 @@ repository found (the validation report)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from reconciler.domain.values import JsonPath, LineCol, Manifest, Position, Problem, canonical_json, sha256_hex
@@ -20,6 +20,11 @@ class DesiredResource:
     manifest: Manifest
     position: Position
     value_positions: Mapping[JsonPath, LineCol] = field(default_factory=dict, compare=False)
+
+    def listed(self) -> DesiredResource:
+        """This resource as a validation report lists it: kind, name and positions, without the manifest
+        (`validate` checks each manifest as it is read and keeps only this, so its memory stays flat)."""
+        return replace(self, manifest={})
 
     def position_of(self, path: JsonPath) -> Position:
         """The nearest recorded position for `path`, walking up to the document."""

@@ -284,6 +284,23 @@ class _TooDeep(Exception):
         self.problem = problem
 
 
+# Scalars that repeat across manifests (roles, teams, clusters, channels) share one string object: without it,
+# each of 100,000 manifests held its own copy of each. Bounded, so unique values (names, paths) stop being
+# added once it is full; 64 characters covers the repeating ones.
+_SHARED_MAX_ENTRIES = 20_000
+_SHARED_MAX_LENGTH = 64
+_shared: dict[str, str] = {}
+
+
+def _share(value: str) -> str:
+    found = _shared.get(value)
+    if found is not None:
+        return found
+    if len(_shared) < _SHARED_MAX_ENTRIES and len(value) <= _SHARED_MAX_LENGTH:
+        _shared[value] = value
+    return value
+
+
 _NO_KEY = object()  # the next scalar in this mapping is a key
 _DROP = object()  # the key was rejected: drop the value that follows
 
@@ -440,7 +457,7 @@ class _Builder:
         frame = self._stack[-1]
         container = frame.container
         if isinstance(container, list):
-            container.append(value)
+            container.append(_share(value) if type(value) is str else value)
             return ()
         if frame.key is _NO_KEY:
             if isinstance(value, str) and value not in container:
@@ -452,7 +469,7 @@ class _Builder:
         key, frame.key = frame.key, _NO_KEY
         if key is _DROP:
             return None
-        container[key] = value
+        container[key] = _share(value) if type(value) is str else value
         return ()
 
     def _add_key(self, frame: _Frame, key: Any, line_col: LineCol) -> None:

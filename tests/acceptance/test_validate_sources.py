@@ -146,7 +146,7 @@ def test_empty_repository_is_valid_and_says_so(tmp_path: Path, cli: CliRunner) -
 def test_internal_errors_exit_3_without_a_traceback(tmp_path: Path, cli: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import reconciler.app.validate as use_case
 
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(use_case, "load_repository", broken)

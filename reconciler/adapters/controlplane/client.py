@@ -13,7 +13,7 @@ Retry classes (the shared policy of `adapters/retry.py`):
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,14 +142,19 @@ class ControlPlaneClient:
 
     # -- reads ----------------------------------------------------------------------------------------------
     async def list_all(self, kind: Kind) -> list[LiveResource]:
-        """Every resource of `kind`, in pages of 1,000. Proves completeness (the count matches
-        `pagination.total`, no name twice) or raises ListingIncomplete: a partial listing must never look
-        like "fewer resources"."""
+        """Every resource of `kind` (all of `pages`)."""
+        return [resource async for page in self.pages(kind) for resource in page]
+
+    async def pages(self, kind: Kind) -> AsyncIterator[list[LiveResource]]:
+        """Every resource of `kind`, a page of up to 1,000 at a time. Proves completeness (the count matches
+        `pagination.total`, no name twice) or raises ListingIncomplete, after the last page: a consumer acts
+        on nothing before the iteration ends, since a partial listing must never look like "fewer resources"."""
         path = ENDPOINTS[kind].path
-        found: list[LiveResource] = []
+        names: set[str] = set()
+        listed = 0
         total: int | None = None
         while True:
-            page = await self._call("GET", path, params={"limit": PAGE_SIZE, "offset": len(found)})
+            page = await self._call("GET", path, params={"limit": PAGE_SIZE, "offset": listed})
             data = page.get("data")
             page_total = (page.get("pagination") or {}).get("total")
             if not isinstance(data, list) or not isinstance(page_total, int):
@@ -159,16 +164,18 @@ class ControlPlaneClient:
                     f"the number of {kind}s changed while listing ({total} -> {page_total}); re-run"
                 )
             total = page_total
-            found.extend(live_resource(kind, item) for item in data)
-            if not data or len(found) >= total:
-                break
-        names = [r.name for r in found]
-        if len(found) != total or len(set(names)) != len(names):
-            raise ListingIncomplete(
-                f"listed {len(found)} {kind}s ({len(set(names))} distinct names) but the control plane "
-                f"reports {total}; refusing to plan from a partial listing"
-            )
-        return found
+            resources = [live_resource(kind, item) for item in data]
+            listed += len(resources)
+            names.update(r.name for r in resources)
+            last = not data or listed >= total
+            if last and (listed != total or len(names) != listed):
+                raise ListingIncomplete(
+                    f"listed {listed} {kind}s ({len(names)} distinct names) but the control plane "
+                    f"reports {total}; refusing to plan from a partial listing"
+                )
+            yield resources
+            if last:
+                return
 
     async def get(self, kind: Kind, resource_id: str) -> LiveResource:
         return live_resource(kind, (await self._call("GET", f"{ENDPOINTS[kind].path}/{resource_id}"))["data"])
