@@ -157,3 +157,21 @@ def test_internal_errors_exit_3_without_a_traceback(tmp_path: Path, cli: CliRunn
     assert "Traceback" not in result.err
     debug = cli("--debug", "validate", str(tmp_path))
     assert "Traceback" in debug.err
+
+
+def test_the_default_ownership_tag_names_the_origin_repository(git_repo: Path, cli: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Without ownership.tag_value, the tag is `va-reconciler:<owner/name>` of the origin remote, whether the
+    manifests are read from the work tree or at a ref; without a remote, the folder's name."""
+    monkeypatch.delenv("TFY_HOST", raising=False)
+    write(git_repo / "reconciler.yaml", "version: 1\npaths: [accounts]\n")
+    write(git_repo / "accounts" / "a.yaml", "type: virtual-account\nname: a-bot\nownedBy: {team: data}\n")
+    commit_all(git_repo, "one")
+    plan_file = git_repo.parent / "plan.json"
+
+    def owner(*ref: str) -> object:
+        assert cli("plan", str(git_repo), "--today", TODAY, "--out", str(plan_file), *ref).code in (0, 1)
+        return json.loads(plan_file.read_text())["ownership"]["value"]
+
+    assert owner() == f"va-reconciler:{git_repo.name}"
+    git(git_repo, "remote", "add", "origin", "git@github.com:acme/platform-accounts.git")
+    assert owner() == owner("--ref", "main") == "va-reconciler:acme/platform-accounts"
