@@ -175,3 +175,45 @@ def test_the_default_ownership_tag_names_the_origin_repository(git_repo: Path, c
     assert owner() == f"va-reconciler:{git_repo.name}"
     git(git_repo, "remote", "add", "origin", "git@github.com:acme/platform-accounts.git")
     assert owner() == owner("--ref", "main") == "va-reconciler:acme/platform-accounts"
+
+
+def _read_chunk_noting_the_process(files, today, keep):  # type: ignore[no-untyped-def]
+    """`_read_chunk` that notes which process read how many files (a module function: the worker unpickles it)."""
+    import reconciler.app.validate as use_case
+
+    with open(os.environ["CHUNKS_READ"], "a") as noted:
+        noted.write(f"{os.getpid()} {len(files)}\n")
+    return use_case.__dict__["_read_chunk_unpatched"](files, today, keep)
+
+
+def test_validating_over_two_processes_reports_what_one_process_does(
+    tmp_path: Path, cli: CliRunner, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Chunks of two files, so the forked worker and this process each read some: duplicates across their
+    chunks, schema errors and expiry problems in both, and the skipped document all come back, in order."""
+    import reconciler.app.validate as use_case
+
+    monkeypatch.setattr(use_case, "_read_chunk_unpatched", use_case._read_chunk, raising=False)
+    for index in range(7):
+        write(tmp_path / f"f{index}.yaml", GOOD.format(name=f"bot-{index}"))
+    write(tmp_path / "f2.yaml", GOOD.format(name="bot-5"))
+    write(tmp_path / "f3.yaml", GOOD.format(name="bot-3") + "unknown_field: 1\n")
+    write(tmp_path / "f4.yaml", GOOD.format(name="bot-4") + 'expiration_date: "2020-01-01"\n')
+    write(tmp_path / "f6.yaml", "type: team\nname: data\n")
+    one = cli("validate", str(tmp_path), "--today", TODAY, "--format", "json")
+    monkeypatch.setenv("CHUNKS_READ", str(tmp_path / "chunks.txt"))
+    monkeypatch.setattr(use_case, "CHUNK_FILES", 2)
+    monkeypatch.setattr(use_case, "_read_chunk", _read_chunk_noting_the_process)
+    two = cli("validate", str(tmp_path), "--today", TODAY, "--format", "json")
+    chunks = [line.split() for line in (tmp_path / "chunks.txt").read_text().splitlines()]
+    by_process = {pid: [int(n) for p, n in chunks if p == pid] for pid, _ in chunks}
+    assert by_process == {str(os.getpid()): [2, 1], next(p for p in by_process if p != str(os.getpid())): [2, 2]}
+    assert two == one
+    report = json.loads(two.out)
+    assert report["accounts"] == ["bot-0", "bot-1", "bot-4", "bot-5", "bot-5"]
+    assert [(p["file"], p["line"], p["col"]) for p in report["problems"]] == [
+        ("f2.yaml", 2, 7),  # bot-5, also in f5.yaml: the two were read by different processes
+        ("f3.yaml", 4, 1),  # unknown field, positioned by the worker's parse
+        ("f4.yaml", 4, 18),  # expiry in the past: a position recomputed on demand
+        ("f5.yaml", 2, 7),
+    ]
