@@ -23,6 +23,6 @@ async def _apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> Ap
         fresh = await fresh_plan(request, repository, client, dry_run_needed(reviewed, force))
         to_apply, refused = match_reviewed(fresh, reviewed, force)
         sink = TokenDir(request.token_dir) if request.token_dir is not None else None
-        outcomes = await execute(to_apply, client, sink)  # reports every resource; never raises for one
+        outcomes = await execute(to_apply, client, sink, repository.config.concurrency)  # never raises for one
         ordered = tuple(sorted([*outcomes, *refused], key=lambda o: (o.name, o.kind)))
         return ApplyReport(fresh, ordered, client.requests_sent)

@@ -13,6 +13,7 @@ from reconciler.adapters.controlplane.client import Connection, ControlPlaneClie
 from reconciler.adapters.controlplane.errors import Rejected
 from reconciler.app.running import run
 from reconciler.app.validate import LoadedRepository, load_repository
+from reconciler.domain.executor import bounded
 from reconciler.domain.kinds import KINDS
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.planner import Planner, PlanOptions
@@ -81,14 +82,14 @@ async def fresh_plan(
             planner.add(page)
             live_count += len(page)
     changes = planner.changes()
-    checked = await _dry_run([c for c in changes if _dry_runs(c) and dry_run_needed(c)], client)
+    checked = await _dry_run([c for c in changes if _dry_runs(c) and dry_run_needed(c)], client, config.concurrency)
     if checked:
         changes = tuple(checked.get(c.key, c) for c in changes)
     return replace(header, changes=changes, live_count=live_count)
 
 
-async def _dry_run(changes: Sequence[Change], client: ControlPlane) -> dict[tuple[Kind, str], Change]:
-    """Ask the server to validate each of `changes` (one task per request); a rejection becomes the change's
+async def _dry_run(changes: Sequence[Change], client: ControlPlane, concurrency: int) -> dict[tuple[Kind, str], Change]:
+    """Ask the server to validate each of `changes`, `concurrency` at a time; a rejection becomes the change's
     error. Returns the checked changes by key."""
 
     async def check(change: Change) -> Change:
@@ -98,7 +99,7 @@ async def _dry_run(changes: Sequence[Change], client: ControlPlane) -> dict[tupl
             return change.with_errors(f"the control plane rejects it: {exc}")
         return change
 
-    return {c.key: c for c in await asyncio.gather(*(check(c) for c in changes))}
+    return {c.key: c for c in await bounded(changes, check, concurrency)}
 
 
 def _dry_runs(change: Change) -> bool:

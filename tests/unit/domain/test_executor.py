@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.domain.errors import OutOfBand, ReconcilerError, TokenSinkError
-from reconciler.domain.executor import execute, steps
+from reconciler.domain.executor import bounded, execute, steps
 from reconciler.domain.ownership import TOKEN_DELIVERY_TAG
 from reconciler.domain.plan import Change
 from reconciler.domain.planner import make_changes
@@ -205,3 +205,19 @@ def test_an_update_of_a_pending_account_delivers_its_token_too() -> None:
     assert sink.tokens == {"bare": control.records["bare"].token}
     assert control.records["bare"].manifest["tags"] == {TAG.key: TAG.value}
     assert control.records["bare"].manifest["expiration_date"] == "2027-01-01"
+
+
+def test_bounded_work_runs_at_most_the_limit_at_once_and_keeps_the_order() -> None:
+    running, most = 0, 0
+
+    async def work(item: int) -> int:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.001 * (item % 3))  # finish out of order
+        running -= 1
+        return item * 10
+
+    assert asyncio.run(bounded(list(range(20)), work, 3)) == [i * 10 for i in range(20)]
+    assert most == 3
+    assert asyncio.run(bounded([], work, 3)) == []
