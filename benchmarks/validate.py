@@ -8,6 +8,7 @@ Both run as whole processes (start-up included), as a user runs them. Prints a M
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shutil
 import statistics
@@ -26,23 +27,40 @@ BIN = Path(sys.executable).parent
 SCHEMA = PROJECT / "schemas" / "virtual-account.schema.json"
 
 
-def timed(command: list[str], expect_ok: bool = True) -> float:
+def timed(command: list[str], expect_ok: bool = True) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of one process."""
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.stderr.close()
     elapsed = time.perf_counter() - started
-    if expect_ok and result.returncode != 0:
-        raise SystemExit(f"{command[0]} failed ({result.returncode}):\n{result.stdout[-2000:]}{result.stderr}")
-    return elapsed
+    code = os.waitstatus_to_exitcode(status)
+    if expect_ok and code != 0:
+        raise SystemExit(f"{command[0]} failed ({code}):\n{errors[-2000:].decode()}")
+    return elapsed, usage.ru_maxrss / 1024
 
 
-def measure(count: int, repeat: int) -> tuple[float, float]:
+def measure(count: int, repeat: int) -> tuple[float, float, float]:
+    """Median seconds of ours and of check-jsonschema, interleaved, and our largest peak RSS in MB."""
     root = HERE / ".work" / f"validate-{count}"
     shutil.rmtree(root, ignore_errors=True)
     files = generate(root, count)
-    ours = [timed([str(BIN / "reconciler"), "validate", str(root)]) for _ in range(repeat)]
     peer_command = [str(BIN / "check-jsonschema"), "--schemafile", str(SCHEMA), *map(str, files)]
-    peer = [timed(peer_command) for _ in range(repeat)]
-    return statistics.median(ours), statistics.median(peer)
+    ours, peer = [], []
+    for _ in range(repeat):
+        ours.append(timed([str(BIN / "reconciler"), "validate", str(root)]))
+        peer.append(timed(peer_command))
+    return statistics.median(t for t, _ in ours), statistics.median(t for t, _ in peer), max(m for _, m in ours)
+
+
+def ours_only(count: int) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of `reconciler validate` alone, for sizes where the peer would take minutes."""
+    root = HERE / ".work" / f"validate-{count}"
+    shutil.rmtree(root, ignore_errors=True)
+    generate(root, count)
+    return timed([str(BIN / "reconciler"), "validate", str(root)])
 
 
 def main() -> None:
@@ -51,11 +69,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
-    print("| manifests | reconciler validate | check-jsonschema | speed-up |")
-    print("|---:|---:|---:|---:|")
+    print("| manifests | reconciler validate | check-jsonschema | speed-up | our peak memory |")
+    print("|---:|---:|---:|---:|---:|")
     for count in args.counts:
-        ours, peer = measure(count, args.repeat)
-        print(f"| {count:,} | {ours:.2f} s | {peer:.2f} s | {peer / ours:.1f}x |", flush=True)
+        ours, peer, peak = measure(count, args.repeat)
+        print(f"| {count:,} | {ours:.2f} s | {peer:.2f} s | {peer / ours:.1f}x | {peak:.0f} MB |", flush=True)
 
 
 if __name__ == "__main__":
