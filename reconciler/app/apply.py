@@ -6,7 +6,7 @@ from __future__ import annotations
 from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.plan import PlanRequest, client_for, fresh_plan
 from reconciler.app.running import run
-from reconciler.app.validate import load_repository
+from reconciler.app.validate import LoadedRepository, load_repository
 from reconciler.domain.executor import execute
 from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
@@ -14,11 +14,11 @@ from reconciler.domain.review import dry_run_needed, match_reviewed
 
 
 def apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> ApplyReport:
-    return run(_apply(request, reviewed, force))
+    repository = load_repository(request.source, request.today)  # read before any event loop
+    return run(_apply(request, repository, reviewed, force))
 
 
-async def _apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> ApplyReport:
-    repository = load_repository(request.source, request.today)
+async def _apply(request: PlanRequest, repository: LoadedRepository, reviewed: Plan | None, force: bool) -> ApplyReport:
     async with client_for(request.connection, repository) as client:
         fresh = await fresh_plan(request, repository, client, dry_run_needed(reviewed, force))
         to_apply, refused = match_reviewed(fresh, reviewed, force)

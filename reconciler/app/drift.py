@@ -7,17 +7,16 @@ from datetime import UTC, datetime
 
 from reconciler.app.plan import PlanRequest, client_for, list_live
 from reconciler.app.running import run
-from reconciler.app.validate import load_repository
+from reconciler.app.validate import LoadedRepository, load_repository
 from reconciler.domain.drift import DriftReport, detect_drift
 from reconciler.domain.errors import InvalidDesiredState
 
 
 def drift(request: PlanRequest) -> DriftReport:
-    return run(_drift(request))
+    return run(_drift(request, load_repository(request.source, request.today)))  # read before any event loop
 
 
-async def _drift(request: PlanRequest) -> DriftReport:
-    repository = load_repository(request.source, request.today)
+async def _drift(request: PlanRequest, repository: LoadedRepository) -> DriftReport:
     if repository.report.errors:
         first = repository.report.errors[0]
         raise InvalidDesiredState(

@@ -34,11 +34,10 @@ class PlanRequest:
 
 
 def plan(request: PlanRequest) -> Plan:
-    return run(_plan(request))
+    return run(_plan(request, load_repository(request.source, request.today)))  # read before any event loop
 
 
-async def _plan(request: PlanRequest) -> Plan:
-    repository = load_repository(request.source, request.today)
+async def _plan(request: PlanRequest, repository: LoadedRepository) -> Plan:
     async with client_for(request.connection, repository) as client:
         return await fresh_plan(request, repository, client)
 

@@ -47,6 +47,8 @@ def load_repository(source: ManifestSource, today: date, keep_manifests: bool = 
     config = config_from_data(config_data, _lazy_repository_id(source, config_data))
     read = _read_all(source.files(config.paths), today, keep_manifests)
     problems += read.problems + duplicate_names(read.resources)
+    if keep_manifests and not problems:
+        _release_positions(read.resources)
     report = ValidationReport(
         files=read.files,
         resources=tuple(read.resources),
@@ -73,6 +75,14 @@ class _Read:
         return self
 
 
+def _release_positions(resources: list[DesiredResource]) -> None:
+    """Every check that needs a value's position has run: a valid repository's resources keep only their
+    start (positions are kept only for documents with problems)."""
+    for resource in resources:
+        if isinstance(resource.value_positions, ValuePositions):
+            resource.value_positions.release()
+
+
 def _read_chunk(files: list[SourceFile], today: date, keep_manifests: bool) -> _Read:
     read = _Read(files=len(files))
     for file in files:
@@ -84,16 +94,18 @@ def _read_chunk(files: list[SourceFile], today: date, keep_manifests: bool) -> _
     return read
 
 
-# Validate parses on both cores when a repository has more than one chunk of files: a forked worker takes
-# every other chunk and sends back only names, positions and problems. Measured by benchmarks/parallel.py
-# (2 cores): about 1.3x at 1,000 files and 1.5x at 10,000 on the parsing itself. Plan and apply keep one
-# process: their manifests would have to be pickled back, which costs about what parsing them does.
+# Validate parses on both cores when a repository has more than one chunk of files: a forked worker takes every
+# other chunk and sends back only names, positions and problems. Measured by benchmarks/parallel.py (2 cores):
+# about 1.3x at 1,000 files and 1.5x at 10,000 on the parsing itself. Plan and apply keep one process: their
+# manifests must come back pickled (about 26 µs each), and at 100,000 accounts on this shared machine the pool
+# made plan slower (47 s against 34 s) and larger (510 MB against 496 MB peak).
 CHUNK_FILES = 500
 _FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
 def _read_all(files: Iterator[SourceFile], today: date, keep_manifests: bool) -> _Read:
-    """Every file, in order: in this process, or (validate, more than CHUNK_FILES files) over two."""
+    """Every file, in order: in this process, or (validate, more than CHUNK_FILES files) over two. Called
+    before any event loop or thread starts: the worker is forked."""
     chunks = _chunks(files)
     first = next(chunks, [])
     second = next(chunks, None)

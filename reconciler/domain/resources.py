@@ -11,7 +11,7 @@ from reconciler.domain.values import JsonPath, LineCol, Manifest, Position, Prob
 from reconciler.domain.vocabulary import Kind, Severity
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DesiredResource:
     """One manifest as Git holds it, with where each of its values stands (in `position.file`)."""
 
