@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -23,3 +24,12 @@ def run(main: Coroutine[Any, Any, T]) -> T:
 
     asyncio.run(main_task())
     return results[0]
+
+
+def settled() -> None:
+    """Mark every object alive now as kept until the process ends (`gc.freeze`): the cyclic garbage collector
+    stops re-scanning them. The desired state is millions of small dicts and lists that live until exit and
+    hold no cycles; re-scanning them on every full collection was most of the collector's 6.5 s of CPU in plan
+    at 100,000 accounts (28.6 s against 22.0 s with it off, which instead kept cycles alive: 619 MB). Called
+    after each chunk of files read, never while HTTP responses (which do hold cycles) are alive."""
+    gc.freeze()

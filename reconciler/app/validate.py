@@ -11,6 +11,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from reconciler.app.running import settled
 from reconciler.domain.checks import check_resource, duplicate_names
 from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data
 from reconciler.domain.documents import DocumentClass, classify
@@ -46,6 +47,7 @@ def load_repository(source: ManifestSource, today: date, keep_manifests: bool = 
         return LoadedRepository(RepoConfig(), report, source.description, source.revision)
     config = config_from_data(config_data, _lazy_repository_id(source, config_data))
     read = _read_all(source.files(config.paths), today, keep_manifests)
+    settled()
     problems += read.problems + duplicate_names(read.resources)
     if keep_manifests and not problems:
         _release_positions(read.resources)
@@ -112,6 +114,7 @@ def _read_all(files: Iterator[SourceFile], today: date, keep_manifests: bool) ->
     if second is None or keep_manifests or _FORK is None:
         read = _read_chunk(first, today, keep_manifests)
         for chunk in itertools.chain([second] if second else [], chunks):
+            settled()
             read.add(_read_chunk(chunk, today, keep_manifests))
         return read
     with ProcessPoolExecutor(1, mp_context=_FORK) as pool:
