@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -96,12 +97,14 @@ def _read_chunk(files: list[SourceFile], today: date, keep_manifests: bool) -> _
     return read
 
 
-# Validate parses on both cores when a repository has more than one chunk of files: a forked worker takes every
-# other chunk and sends back only names, positions and problems. Measured by benchmarks/parallel.py (2 cores):
+# Validate parses on both cores when a repository has more than one chunk of files: a forked worker takes the
+# chunks it keeps up with (this process also reads every file, so the split follows the two processes' speed on
+# a shared machine) and sends back only names, positions and problems. Measured by benchmarks/parallel.py (2 cores):
 # about 1.3x at 1,000 files and 1.5x at 10,000 on the parsing itself. Plan and apply keep one process: their
 # manifests must come back pickled (about 26 µs each), and at 100,000 accounts on this shared machine the pool
 # made plan slower (47 s against 34 s) and larger (510 MB against 496 MB peak).
-CHUNK_FILES = 500
+CHUNK_FILES = 250
+WORKER_QUEUE = 2  # chunks waiting for the worker; past that, this process parses the chunk itself
 _FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
@@ -118,10 +121,16 @@ def _read_all(files: Iterator[SourceFile], today: date, keep_manifests: bool) ->
             read.add(_read_chunk(chunk, today, keep_manifests))
         return read
     with ProcessPoolExecutor(1, mp_context=_FORK) as pool:
-        parts: list[Future[_Read] | _Read] = [
-            pool.submit(_read_chunk, chunk, today, False) if index % 2 == 0 else _read_chunk(chunk, today, False)
-            for index, chunk in enumerate(itertools.chain([first, second], chunks))
-        ]
+        parts: list[Future[_Read] | _Read] = []
+        queued: deque[Future[_Read]] = deque()
+        for chunk in itertools.chain([first, second], chunks):
+            while queued and queued[0].done():
+                queued.popleft()
+            if len(queued) < WORKER_QUEUE:  # the worker is keeping up: give it this chunk too
+                queued.append(pool.submit(_read_chunk, chunk, today, False))
+                parts.append(queued[-1])
+            else:
+                parts.append(_read_chunk(chunk, today, False))
         read = _Read()
         for part in parts:
             read.add(part.result() if isinstance(part, Future) else part)

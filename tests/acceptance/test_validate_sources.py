@@ -189,8 +189,8 @@ def _read_chunk_noting_the_process(files, today, keep):  # type: ignore[no-untyp
 def test_validating_over_two_processes_reports_what_one_process_does(
     tmp_path: Path, cli: CliRunner, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """Chunks of two files, so the forked worker and this process each read some: duplicates across their
-    chunks, schema errors and expiry problems in both, and the skipped document all come back, in order."""
+    """Chunks of two files, so the forked worker reads some: duplicates across chunks, schema errors and
+    expiry problems, and the skipped document all come back, in order, as from one process."""
     import reconciler.app.validate as use_case
 
     monkeypatch.setattr(use_case, "_read_chunk_unpatched", use_case._read_chunk, raising=False)
@@ -206,8 +206,8 @@ def test_validating_over_two_processes_reports_what_one_process_does(
     monkeypatch.setattr(use_case, "_read_chunk", _read_chunk_noting_the_process)
     two = cli("validate", str(tmp_path), "--today", TODAY, "--format", "json")
     chunks = [line.split() for line in (tmp_path / "chunks.txt").read_text().splitlines()]
-    by_process = {pid: [int(n) for p, n in chunks if p == pid] for pid, _ in chunks}
-    assert by_process == {str(os.getpid()): [2, 1], next(p for p in by_process if p != str(os.getpid())): [2, 2]}
+    by_worker = [int(files) for pid, files in chunks if pid != str(os.getpid())]
+    assert by_worker and sum(int(files) for _, files in chunks) == 7  # the worker read some of the 4 chunks
     assert two == one
     report = json.loads(two.out)
     assert report["accounts"] == ["bot-0", "bot-1", "bot-4", "bot-5", "bot-5"]
