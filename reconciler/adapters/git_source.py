@@ -121,7 +121,7 @@ class WorkTreeSource:
             return SourceFile(shown, None, "symbolic links are not allowed; commit the file itself")
         try:
             # O_NOFOLLOW refuses a symlink swapped in since the walk; the walk never descends into one.
-            descriptor = os.open(self._root / relative, os.O_RDONLY | os.O_NOFOLLOW)
+            descriptor = os.open(f"{self._root}/{relative}", os.O_RDONLY | os.O_NOFOLLOW)  # no Path: 5 µs a file
         except OSError as exc:
             return SourceFile(shown, None, f"cannot open: {exc.strerror}")
         try:
@@ -130,7 +130,12 @@ class WorkTreeSource:
                 return SourceFile(shown, None, "not a regular file")
             if info.st_size > MAX_FILE_BYTES:
                 return SourceFile(shown, None, _too_large(info.st_size))
-            return SourceFile(shown, os.read(descriptor, MAX_FILE_BYTES + 1))
+            # Ask for the size fstat gave (+1 to notice growth): asking for MAX_FILE_BYTES + 1 made every read
+            # allocate a 256 KiB buffer, about 14 µs of each file's 24.
+            content = os.read(descriptor, info.st_size + 1)
+            if len(content) > info.st_size:  # it grew since fstat: read on, up to the limit
+                content += os.read(descriptor, MAX_FILE_BYTES + 1 - len(content))
+            return SourceFile(shown, content)
         finally:
             os.close(descriptor)
 

@@ -6,7 +6,7 @@ import itertools
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -120,6 +120,8 @@ def _read_all(files: Iterator[SourceFile], today: date, keep_manifests: bool) ->
             settled()
             read.add(_read_chunk(chunk, today, keep_manifests))
         return read
+    from concurrent.futures import ProcessPoolExecutor  # only for repositories of more than one chunk
+
     with ProcessPoolExecutor(1, mp_context=_FORK) as pool:
         parts: list[Future[_Read] | _Read] = []
         queued: deque[Future[_Read]] = deque()

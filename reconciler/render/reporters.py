@@ -15,7 +15,6 @@ from reconciler.domain.resources import ValidationReport
 from reconciler.domain.values import JsonValue
 from reconciler.render.annotations import validation_annotations
 from reconciler.render.text import apply_text, drift_text, plan_text, validation_text
-from reconciler.render.views import Links, apply_comment, drift_issue, plan_job_summary
 
 VALIDATION_VERSION = 1
 
@@ -80,13 +79,20 @@ class MarkdownReporter:
     def validation(self, report: ValidationReport, description: str, revision: str | None) -> str:
         return "```text\n" + validation_text(report, description).replace("```", "'''") + "\n```"
 
+    # The views import jinja2 (about 15 ms): only Markdown output pays for it.
     def plan(self, plan: Plan) -> str:
+        from reconciler.render.views import Links, plan_job_summary
+
         return plan_job_summary(plan, Links())
 
     def apply(self, report: ApplyReport) -> str:
+        from reconciler.render.views import Links, apply_comment
+
         return apply_comment(report, Links())
 
     def drift(self, report: DriftReport) -> str:
+        from reconciler.render.views import Links, drift_issue
+
         return drift_issue(report, Links())
 
 
