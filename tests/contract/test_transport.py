@@ -1,5 +1,5 @@
-"""The served transport (httpx over aiohttp) on real sockets: a request that may have reached the server is never
-reported as "nothing was sent", so a create is looked up by name before it is sent again."""
+"""The served exchange (aiohttp) on real sockets: a request that may have reached the server is never reported
+as "nothing was sent", so a create is looked up by name before it is sent again."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import httpx
 import pytest
 
 from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
 from reconciler.adapters.controlplane.errors import ConnectionFailed, ResponseLost
-from reconciler.adapters.controlplane.transport import served_transport
+from reconciler.adapters.controlplane.transport import ServedExchange
 from reconciler.adapters.retry import RetryPolicy
 from reconciler.domain.vocabulary import Kind
 
@@ -50,21 +49,21 @@ def _closed_port() -> int:
 
 
 async def test_a_hang_up_after_the_request_is_a_lost_response(hang_up_server: str) -> None:
-    transport = served_transport(4)
+    exchange = ServedExchange(hang_up_server, {}, 4)
     try:
-        with pytest.raises(httpx.RemoteProtocolError):
-            await transport.handle_async_request(httpx.Request("PUT", f"{hang_up_server}/x", content=b"{}"))
+        with pytest.raises(ResponseLost):
+            await exchange.send("PUT", "/x", b"{}")
     finally:
-        await transport.aclose()
+        await exchange.aclose()
 
 
 async def test_a_refused_connection_is_nothing_sent() -> None:
-    transport = served_transport(4)
+    exchange = ServedExchange(f"http://127.0.0.1:{_closed_port()}", {}, 4)
     try:
-        with pytest.raises((httpx.ConnectError, httpx.ConnectTimeout)):
-            await transport.handle_async_request(httpx.Request("GET", f"http://127.0.0.1:{_closed_port()}/x"))
+        with pytest.raises(ConnectionFailed):
+            await exchange.send("GET", "/x")
     finally:
-        await transport.aclose()
+        await exchange.aclose()
 
 
 async def test_the_client_maps_both_to_its_own_errors(hang_up_server: str) -> None:

@@ -1,6 +1,7 @@
-"""The TrueFoundry control-plane client: the `ControlPlane` port over httpx, kind by kind. Bounded
-concurrency, explicit timeouts, retries by operation (reference/security-and-reliability.md §5.1), complete
-listings or none.
+"""The TrueFoundry control-plane client: the `ControlPlane` port, kind by kind, over one `Exchange`: aiohttp
+for a served control plane (`transport.py`, chosen by benchmark), httpx's ASGITransport for the embedded one.
+Bounded concurrency, explicit timeouts, retries by operation (reference/security-and-reliability.md §5.1),
+complete listings or none.
 
 Retry classes (the shared policy of `adapters/retry.py`):
 - reads, deletes, dry runs and updates: retried on 429/502/503/504, connection failures and lost responses,
@@ -17,6 +18,7 @@ import itertools
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from json import dumps, loads
 from typing import Any
 
 import httpx
@@ -30,6 +32,7 @@ from reconciler.adapters.controlplane.errors import (
     ResponseLost,
     error_for_status,
 )
+from reconciler.adapters.controlplane.exchange import Exchange, Reply
 from reconciler.adapters.retry import Retries, RetryPolicy
 from reconciler.domain.ports import Created
 from reconciler.domain.resources import LiveResource
@@ -136,11 +139,11 @@ class ControlPlaneClient:
         self.read_only = read_only
         self._retries = Retries(policy or RetryPolicy(), _retry_after, sleep=sleep)
         self._semaphore = asyncio.Semaphore(concurrency)
-        self._http = httpx.AsyncClient(
-            base_url=connection.base_url,
-            headers={"Authorization": f"Bearer {connection.api_key}", "User-Agent": "va-reconciler"},
-            timeout=TIMEOUT,
-            transport=connection.transport or _served_transport(concurrency, connection.base_url),
+        headers = {"Authorization": f"Bearer {connection.api_key}", "User-Agent": "va-reconciler"}
+        self._exchange: Exchange = (
+            InProcessExchange(connection.base_url, headers, connection.transport)
+            if connection.transport is not None
+            else _served(connection.base_url, headers, concurrency)
         )
         self.requests_sent = 0
 
@@ -152,32 +155,35 @@ class ControlPlaneClient:
         return self
 
     async def __aexit__(self, *_: object) -> None:
-        await self._http.aclose()
+        await self._exchange.aclose()
 
     # -- requests -----------------------------------------------------------------------------------------
-    async def _send(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _send(
+        self, method: str, path: str, json: Any = None, params: Mapping[str, str | int] | None = None
+    ) -> Any:
         """One HTTP exchange, mapped to our errors; no retries here."""
         if self.read_only and method != "GET":
             raise ReadOnlyViolation(f"{method} {path} refused: this client is read-only (drift never writes)")
+        body = None if json is None else dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
         async with self._semaphore:
             self.requests_sent += 1
             try:
-                response = await self._http.request(method, f"{API}{path}", **kwargs)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                reply = await self._exchange.send(method, f"{API}{path}", body, params)
+            except ConnectionFailed as exc:
                 raise ConnectionFailed(f"cannot reach the control plane at {self.connection.description}") from exc
-            except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
-                raise ResponseLost(f"{method} {path}: the response was lost ({type(exc).__name__})") from exc
-        if response.is_success:
-            return response.json()
-        raise error_for_status(
-            response.status_code, _server_message(method, path, response), response.headers.get("retry-after")
-        )
+            except ResponseLost as exc:
+                raise ResponseLost(f"{method} {path}: the response was lost ({exc})") from exc
+        if reply.ok:
+            return loads(reply.body)
+        raise error_for_status(reply.status, _server_message(method, path, reply), reply.headers.get("retry-after"))
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _call(
+        self, method: str, path: str, json: Any = None, params: Mapping[str, str | int] | None = None
+    ) -> Any:
         """`_send` under the shared retry policy, for requests that are safe to repeat."""
         async for attempt in self._retries.asynchronous(_transient):
             with attempt:
-                return await self._send(method, path, **kwargs)
+                return await self._send(method, path, json, params)
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
 
     # -- reads ----------------------------------------------------------------------------------------------
@@ -269,10 +275,32 @@ class ControlPlaneClient:
         return Created(live_resource(kind, response["data"]), Token(token) if token else None)
 
 
-def _served_transport(concurrency: int, base_url: str) -> httpx.AsyncBaseTransport:
-    from reconciler.adapters.controlplane.transport import served_transport  # aiohttp: ~0.15 s to import
+class InProcessExchange:
+    """The embedded control plane, called in-process through httpx's ASGITransport (no socket, no pool)."""
 
-    return served_transport(concurrency, https=base_url.startswith("https:"))
+    def __init__(self, base_url: str, headers: Mapping[str, str], transport: httpx.AsyncBaseTransport) -> None:
+        self._http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=TIMEOUT, transport=transport)
+
+    async def send(
+        self, method: str, path: str, body: bytes | None = None, params: Mapping[str, str | int] | None = None
+    ) -> Reply:
+        headers = {"Content-Type": "application/json"} if body is not None else None
+        try:
+            response = await self._http.request(method, path, content=body, params=params, headers=headers)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise ConnectionFailed(type(exc).__name__) from exc
+        except httpx.TransportError as exc:
+            raise ResponseLost(type(exc).__name__) from exc
+        return Reply(response.status_code, response.headers, response.content, response.reason_phrase)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+
+def _served(base_url: str, headers: Mapping[str, str], concurrency: int) -> Exchange:
+    from reconciler.adapters.controlplane.transport import ServedExchange  # aiohttp: about 0.13 s to import
+
+    return ServedExchange(base_url, headers, concurrency)
 
 
 def _transient(error: BaseException) -> bool:
@@ -283,11 +311,11 @@ def _name_of(data: Mapping[str, Any]) -> JsonValue:
     return data.get("name") or (data.get("manifest") or {}).get("name")
 
 
-def _server_message(method: str, path: str, response: httpx.Response) -> str:
+def _server_message(method: str, path: str, reply: Reply) -> str:
     try:
-        body = response.json()
+        body = loads(reply.body)
         message = body.get("message") if isinstance(body, dict) else None
     except ValueError:
         message = None
-    text = str(message) if message else response.text[:200] or response.reason_phrase
-    return f"{method} {path}: {response.status_code} {text[:500]}"
+    text = str(message) if message else reply.body[:200].decode("utf-8", "replace") or reply.reason
+    return f"{method} {path}: {reply.status} {text[:500]}"

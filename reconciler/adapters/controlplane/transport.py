@@ -1,62 +1,64 @@
-"""The transport under the control-plane client when it talks HTTP to a served control plane: httpx's API over
-aiohttp's connection pool, through httpx-aiohttp's `AiohttpTransport`. Only this module imports aiohttp and
-httpx-aiohttp.
+"""The exchange with a served control plane (TFY_HOST, or `reconciler emulator serve`): aiohttp's client and
+connection pool. Only this module imports aiohttp.
 
-Why not httpx's own pool: httpcore's pool re-scans every connection for every request (encode/httpcore #1035,
-encode/httpx #3215), so its client CPU per request grows with the pool: measured by
-`benchmarks/transports.py` (1,000 dry-run PUTs at 20 ms, served emulator), httpx's pool spent about 1.3 ms of
-client CPU per request at concurrency 8 and 4-6.5 ms at 32-64, taking longer at 32 than at 8; over aiohttp's
-pool it stays near 0.5-0.9 ms, and concurrency pays (benchmarks/README.md has the figures of the last run).
+Chosen by benchmark (`benchmarks/transports.py`, 1,000 dry-run PUTs at 20 ms against the served emulator;
+benchmarks/README.md has the last run's figures): httpx's own pool re-scans every connection for every request
+(encode/httpcore #1035, encode/httpx #3215), so its client CPU per request grew from about 1.3 ms at
+concurrency 8 to 4-6.5 ms at 32-64, and concurrency made apply slower; httpx over httpx-aiohttp's transport
+stayed near 0.5 ms; aiohttp alone near 0.25 ms. At concurrency 32 the client's CPU per request is what bounds
+an apply on two cores, so the served path uses aiohttp directly; the embedded control plane keeps httpx's
+ASGITransport (`client.py`), which has no pool to scan.
 
-What a failure means is kept exact. httpx-aiohttp maps every `aiohttp.ClientConnectionError` without a more
-specific entry to `httpx.ConnectTimeout`, which reads as "nothing was sent"; a server that disconnects or
-resets the connection after the request went out (`ServerDisconnectedError`, `ClientOSError`) may have
-processed it. Those become `httpx.RemoteProtocolError` here, so the client treats them as a lost response:
-a create is then looked up by name before it is ever sent again."""
+What a failure means is kept exact: a connection that could not be made (or not within the connect timeout)
+sent nothing (`ConnectionFailed`, always safe to retry); any other failure may have reached the server
+(`ResponseLost`: a create is then looked up by name before it is ever sent again)."""
 
 from __future__ import annotations
 
-import aiohttp
-import httpx
-from httpx_aiohttp import AiohttpTransport
+from collections.abc import Mapping
 
+import aiohttp
+
+from reconciler.adapters.controlplane.errors import ConnectionFailed, ResponseLost
+from reconciler.adapters.controlplane.exchange import Reply
+
+# connect: waiting for a pooled connection plus connecting; sock_connect: the TCP/TLS connect alone.
+TIMEOUT = aiohttp.ClientTimeout(total=None, connect=30.0, sock_connect=5.0, sock_read=30.0)
+KEEPALIVE_SECONDS = 5.0
 _NOTHING_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 
-class ServedTransport(AiohttpTransport):
-    """httpx-aiohttp's transport with failures classified by whether the request may have been processed."""
+class ServedExchange:
+    """At most `concurrency` pooled connections to `base_url`, kept alive for reuse. Certificates are verified
+    with the system's trust store (or SSL_CERT_FILE); cookies are never kept (the API is bearer-token only,
+    and a cookie jar costs CPU on every response)."""
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    def __init__(self, base_url: str, headers: Mapping[str, str], concurrency: int) -> None:
+        self._base_url, self._headers, self._concurrency = base_url, dict(headers), concurrency
+        self._session: aiohttp.ClientSession | None = None
+
+    def _open(self) -> aiohttp.ClientSession:  # inside the event loop, as aiohttp requires
+        connector = aiohttp.TCPConnector(limit=self._concurrency, keepalive_timeout=KEEPALIVE_SECONDS)
+        self._session = aiohttp.ClientSession(
+            self._base_url, headers=self._headers, timeout=TIMEOUT, connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=True,
+        )  # fmt: skip
+        return self._session
+
+    async def send(
+        self, method: str, path: str, body: bytes | None = None, params: Mapping[str, str | int] | None = None
+    ) -> Reply:
+        session = self._session or self._open()
+        headers = {"Content-Type": "application/json"} if body is not None else None
         try:
-            return await super().handle_async_request(request)
-        except httpx.ConnectTimeout as exc:
-            raise classified(exc) from exc.__cause__
+            async with session.request(method, path, data=body, params=params, headers=headers) as response:
+                content = await response.read()
+                return Reply(response.status, response.headers, content, response.reason or "")
+        except _NOTHING_SENT as exc:
+            raise ConnectionFailed(type(exc).__name__) from exc
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise ResponseLost(type(exc).__name__) from exc
 
-
-def classified(error: httpx.ConnectTimeout) -> httpx.TransportError:
-    """`error` when aiohttp never got the request onto a connection; a lost response otherwise."""
-    if isinstance(error.__cause__, _NOTHING_SENT) or error.__cause__ is None:
-        return error
-    return httpx.RemoteProtocolError(f"the connection failed after the request was sent: {error}")
-
-
-KEEPALIVE_SECONDS = 5.0  # httpx's default keep-alive expiry
-
-
-def served_transport(concurrency: int, https: bool = True) -> httpx.AsyncBaseTransport:
-    """A pool of at most `concurrency` connections, kept alive for reuse. Over https, certificates are
-    verified as httpx does (certifi, or SSL_CERT_FILE); a plain-http control plane (the served emulator)
-    skips building that context (about 20-50 ms of start-up). Cookies are never kept (the API is bearer-token
-    only, and a cookie jar costs CPU on every response)."""
-    limits = httpx.Limits(
-        max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=KEEPALIVE_SECONDS
-    )
-    tls = httpx.create_ssl_context() if https else None
-
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=concurrency, keepalive_timeout=KEEPALIVE_SECONDS, ssl=tls if tls is not None else True
-        )
-        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
-
-    return ServedTransport(limits=limits, client=session)
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
