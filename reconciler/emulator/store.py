@@ -292,7 +292,11 @@ class Store:
         return [dict(zip(keys, (*r[:5], json.loads(r[5]), *r[6:]), strict=True)) for r in rows]
 
 
+_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
 def new_id(length: int = 24) -> str:
-    """A stable random identifier in the documented style: lowercase alphanumerics."""
-    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    """A stable random identifier in the documented style: lowercase alphanumerics. One draw of random bytes
+    (not one system call per character: that was about 9% of the served emulator's time per create); the
+    modulo bias of 256 % 36 is irrelevant for identifiers."""
+    return "".join(_ID_ALPHABET[byte % len(_ID_ALPHABET)] for byte in secrets.token_bytes(length))
