@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from reconciler.domain.checks import check_resources, rotation_settings
 from reconciler.domain.values import Position
-from tests.unit.domain.builders import TODAY, desired
+from tests.unit.domain.builders import TODAY, config, desired
 
 
 def messages(*resources: object) -> list[tuple[str, str]]:
-    return [(str(p.position), p.message) for p in check_resources(resources, TODAY)]  # type: ignore[arg-type]
+    return [(str(p.position), p.message) for p in check_resources(resources, TODAY, config())]  # type: ignore[arg-type]
 
 
 def test_a_name_defined_twice_is_reported_at_both_places() -> None:
@@ -70,6 +70,7 @@ def test_problems_point_at_the_value_with_its_json_path() -> None:
          at("tight", {("auto_rotate", "grace_period"): (6, 19)}, auto_rotate={"auto_rotate_interval": 30,
                                                                              "grace_period": 40})],
         TODAY,
+        config(),
     )  # fmt: skip
     assert sorted((str(p.position), p.json_path) for p in problems) == [
         ("accounts/late.yaml:4:18", "$.expiration_date"),
