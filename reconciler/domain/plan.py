@@ -253,13 +253,13 @@ def guard_mass_delete(
 
 
 def unsafe_prune(deletes: int, owned: int, desired: int, limits: PrunePolicy, noun: str = "accounts") -> str | None:
-    """Why deleting `deletes` of `owned` resources, with `desired` left in Git, is unsafe; None when it is not.
-    `noun` names the kind in the message ("accounts", "role bindings")."""
+    """Why deleting `deletes` of `owned` resources, with `desired` accounts left in Git, is unsafe; None when it
+    is not. `noun` names the kind in the message ("accounts", "role bindings")."""
     if not deletes:
         return None
     if desired == 0:
         one = noun.removesuffix("s")
-        return f"Git holds no {one} at all: refusing to prune every owned {one} (pass --allow-mass-delete)"
+        return f"Git holds no account at all: refusing to prune every owned {one} (pass --allow-mass-delete)"
     if deletes > limits.max_deletes:
         return (
             f"would delete {deletes} {noun}, more than prune.max_deletes={limits.max_deletes} "

@@ -42,10 +42,11 @@ def make_changes(
     shared binding naming an owned account), ordered by kind, then name."""
     context = context_for(desired, live, config.ownership, config.adopt)
     changes: list[Change] = []
+    accounts_in_git = sum(d.kind == Kind.VIRTUAL_ACCOUNT for d in desired)  # an empty repository prunes nothing
     for rules in sorted(KINDS, key=lambda r: r.order):
         wanted = [d for d in desired if d.kind == rules.kind]
         held = [r for r in live if r.kind == rules.kind]
-        changes.extend(_plan_kind(rules, wanted, held, config, options, context))
+        changes.extend(_plan_kind(rules, wanted, held, config, options, context, accounts_in_git))
     return tuple(changes)
 
 
@@ -64,13 +65,16 @@ def _plan_kind(
     config: RepoConfig,
     options: PlanOptions,
     context: OwnershipContext,
+    accounts_in_git: int,
 ) -> tuple[Change, ...]:
     live_by_name = {resource.name: resource for resource in live}
     changes = [_plan_resource(rules, d, live_by_name.get(d.name), config, options, context) for d in desired]
     owned = [r for r in live if rules.ownership(r, context).ours]
     changes.extend(_plan_absent(rules, desired, owned, config))
     changes.extend(_plan_shared(rules, desired, live, context))
-    guarded = guard_mass_delete(changes, len(owned), len(desired), config.prune, options.allow_mass_delete, rules.noun)
+    guarded = guard_mass_delete(
+        changes, len(owned), accounts_in_git, config.prune, options.allow_mass_delete, rules.noun
+    )
     return tuple(sorted(guarded, key=lambda c: c.name))
 
 
