@@ -94,7 +94,7 @@ def test_bindings_are_created_after_their_accounts_and_blocked_on_foreign_subjec
          desired_binding("va-foreign", ["theirs"], [VIEWER])],
         [live("theirs", owner=None)],
     )  # fmt: skip
-    assert [k for k in changes] == [(VA, "new-bot"), (RB, "va-foreign"), (RB, "va-new-bot")]
+    assert list(changes) == [(VA, "new-bot"), (RB, "va-foreign"), (RB, "va-new-bot")]
     assert changes[RB, "va-new-bot"].action == Action.CREATE
     assert changes[RB, "va-new-bot"].desired == binding_manifest("va-new-bot", ["new-bot"], [VIEWER])
     assert changes[RB, "va-new-bot"].token_destination is None
