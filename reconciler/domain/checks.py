@@ -14,7 +14,7 @@ from reconciler.domain.vocabulary import Kind
 
 def check_resources(resources: Sequence[DesiredResource], today: date) -> list[Problem]:
     """Problems across the whole repository: names defined twice (per kind), and per account the rotation
-    window and an expiry in the past."""
+    window, an expiry in the past and a rotation-notification recipient listed twice."""
     problems: list[Problem] = []
     for kind in Kind:
         problems.extend(_duplicate_names([r for r in resources if r.kind == kind]))
@@ -22,6 +22,7 @@ def check_resources(resources: Sequence[DesiredResource], today: date) -> list[P
         if resource.kind == Kind.VIRTUAL_ACCOUNT:
             problems.extend(_rotation_window(resource))
             problems.extend(_expiry_in_past(resource, today))
+            problems.extend(_repeated_recipients(resource))
     return problems
 
 
@@ -94,3 +95,31 @@ def _expiry_in_past(account: DesiredResource, today: date) -> list[Problem]:
             format_json_path(path),
         )
     ]
+
+
+def _repeated_recipients(account: DesiredResource) -> list[Problem]:
+    """`to_emails` entries that repeat an earlier one, letter case ignored (mail domains and, in practice,
+    mailboxes are case-insensitive: `Ops@acme.com` and `ops@acme.com` are one recipient, notified twice)."""
+    target = account.manifest.get("notification_target")
+    emails = target.get("to_emails") if isinstance(target, dict) else None
+    if not isinstance(emails, list):
+        return []
+    first: dict[str, int] = {}
+    problems = []
+    for index, email in enumerate(emails):
+        if not isinstance(email, str):
+            continue
+        earlier = first.setdefault(email.casefold(), index)
+        if earlier == index:
+            continue
+        path = ("notification_target", "to_emails", index)
+        where = account.position_of(("notification_target", "to_emails", earlier))
+        problems.append(
+            Problem(
+                account.position_of(path),
+                f"To Emails lists {email[:80]} twice (also at line {where.line}, column {where.col}, "
+                "letter case ignored); keep one",
+                format_json_path(path),
+            )
+        )
+    return problems
