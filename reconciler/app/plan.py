@@ -11,7 +11,9 @@ from pathlib import Path
 
 from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
 from reconciler.adapters.controlplane.errors import Rejected
+from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.validate import LoadedRepository, load_repository
+from reconciler.domain.errors import TokenSinkError
 from reconciler.domain.kinds import KINDS
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.planner import PlanOptions, make_changes
@@ -66,10 +68,23 @@ async def fresh_plan(request: PlanRequest, repository: LoadedRepository, client:
     if report.errors:
         return header  # never plan from a partly invalid repository: a missing manifest could read as a delete
     live = await list_live(client)
-    options = PlanOptions(request.today, request.token_dir is not None, request.allow_mass_delete)
+    options = PlanOptions(
+        request.today, request.token_dir is not None, request.allow_mass_delete, _unwritable(request.token_dir)
+    )
     changes = make_changes(report.resources, live, config, options)
     checked = await _dry_run(changes, client)
     return replace(header, changes=checked, live_count=len(live))
+
+
+def _unwritable(token_dir: Path | None) -> str:
+    """Why --token-dir cannot take a token ("" when it can, or is not used): probed before any write."""
+    if token_dir is None:
+        return ""
+    try:
+        TokenDir(token_dir).probe()
+    except TokenSinkError as exc:
+        return str(exc)
+    return ""
 
 
 async def _dry_run(changes: Sequence[Change], client: ControlPlane) -> tuple[Change, ...]:

@@ -19,7 +19,7 @@ from datetime import date
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.diff import FieldDiff, diff
 from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules
-from reconciler.domain.ownership import Holder, Ownership, token_destination, token_pending
+from reconciler.domain.ownership import Holder, Ownership, synced_by_control_plane, token_destination, token_pending
 from reconciler.domain.plan import Change, guard_mass_delete
 from reconciler.domain.policy import policy_findings
 from reconciler.domain.resources import DesiredResource, LiveResource
@@ -31,6 +31,7 @@ class PlanOptions:
     today: date
     token_dir: bool = False  # created tokens without a secret store go to a token directory
     allow_mass_delete: bool = False
+    unwritable_token_dir: str = ""  # why the token directory failed its probe: what needs it is blocked
 
 
 def make_changes(
@@ -90,6 +91,8 @@ def _plan_resource(
     pending = rules.issues_tokens and token_pending(live.manifest)
     if pending and not options.token_dir:
         blocked.append("its one-time token was never delivered: pass --token-dir to recover it")
+    elif pending and options.unwritable_token_dir:
+        blocked.append(options.unwritable_token_dir)
     if blocked:
         return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
     wanted, have = rules.comparable(manifest, live.manifest)
@@ -133,6 +136,8 @@ def _plan_create(
             blocked.append(
                 "the one-time token has nowhere safe to go: add secret_store_config to the manifest or pass --token-dir"
             )
+        elif options.unwritable_token_dir and not synced_by_control_plane(base.desired):
+            blocked.append(options.unwritable_token_dir)
     if blocked:
         return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
     return replace(base, action=Action.CREATE, warnings=tuple(warnings), token_destination=destination)
