@@ -9,11 +9,18 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from reconciler.adapters.selection import Entry, select
+from reconciler.domain.config import (
+    CASE_INSENSITIVE_HOSTS,
+    RepositoryIdentity,
+    canonical_remote,
+    is_local_remote,
+)
 from reconciler.domain.errors import UsageError
 from reconciler.domain.ports import ManifestSource, SourceFile
 from reconciler.manifests.yaml_loader import MAX_FILE_BYTES
@@ -74,12 +81,12 @@ class WorkTreeSource:
         self.description = f"working tree {root}"
 
     @property
-    def repository_id(self) -> str:
+    def identity(self) -> RepositoryIdentity:
         if self._git_root is None:
-            return self._root.name
+            return repository_identity(None, self._root)
         import git  # heavy import: only when the ownership tag needs a default
 
-        return _repository_id(git.Repo(self._git_root), self._git_root)
+        return repository_identity(git.Repo(self._git_root), self._git_root)
 
     def _display(self, relative: str) -> str:
         return relative if self._prefix == "." else f"{self._prefix}/{relative}"
@@ -189,7 +196,7 @@ class GitRefSource:
         top = Path(str(self._repo.working_tree_dir)).resolve()
         self._prefix = PurePosixPath(root.resolve().relative_to(top).as_posix())
         self.revision: str | None = commit.hexsha
-        self.repository_id = _repository_id(self._repo, top)
+        self.identity = repository_identity(self._repo, top)
         self.description = f"Git ref {ref} ({commit.hexsha[:12]})"
 
     @property
@@ -300,11 +307,43 @@ class _RefTree:
         self._listed.add(folder)
 
 
-def _repository_id(repo: Any, top: Path) -> str:
-    """`owner/name` from the origin remote when there is one, else the folder name."""
-    try:
-        url = repo.remotes.origin.url
-    except (AttributeError, IndexError):
-        return top.name
-    match = _REMOTE_REPO.search(url)
-    return match.group(1) if match else top.name
+def repository_identity(repo: Any | None, top: Path, environ: Mapping[str, str] = os.environ) -> RepositoryIdentity:
+    """The repository's identity (`config.RepositoryIdentity`): its origin remote, normalized
+    (`config.canonical_remote`; a local path made absolute), else, inside GitHub Actions, GITHUB_REPOSITORY on
+    GITHUB_SERVER_URL's host, else none. The origin wins over GITHUB_REPOSITORY: a workflow may check out
+    another repository's manifests. `former` is what earlier releases used: the URL's last two segments, else
+    the folder name."""
+    url = _origin_url(repo)
+    hosts = CASE_INSENSITIVE_HOSTS | _actions_host(environ)
+    if url is None:
+        canonical = _actions_identity(environ, hosts)
+    elif is_local_remote(url):
+        local = url.strip().removeprefix("file://")
+        canonical = canonical_remote(str((top / local).resolve()), hosts)
+    else:
+        canonical = canonical_remote(url, hosts)
+    old = _REMOTE_REPO.search(url) if url else None
+    return RepositoryIdentity(canonical, (old.group(1) if old else top.name,), top.name)
+
+
+def _origin_url(repo: Any | None) -> str | None:
+    """The URL of `origin`, else of the only remote; None without one."""
+    if repo is None:
+        return None
+    remotes = list(repo.remotes)
+    chosen = next((r for r in remotes if r.name == "origin"), remotes[0] if len(remotes) == 1 else None)
+    url = chosen.url if chosen is not None else None
+    return str(url) if url else None
+
+
+def _actions_host(environ: Mapping[str, str]) -> frozenset[str]:
+    """GitHub's host inside Actions (github.com, or a GitHub Enterprise Server's), case-insensitive as GitHub is."""
+    if environ.get("GITHUB_ACTIONS") != "true":
+        return frozenset()
+    return frozenset({urlsplit(environ.get("GITHUB_SERVER_URL") or "https://github.com").hostname or "github.com"})
+
+
+def _actions_identity(environ: Mapping[str, str], hosts: frozenset[str]) -> str:
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    host = next(iter(_actions_host(environ)), "")
+    return canonical_remote(f"https://{host}/{repository}", hosts) if host and repository else ""

@@ -69,7 +69,11 @@ async def fresh_plan(request: PlanRequest, repository: LoadedRepository, client:
         return header  # never plan from a partly invalid repository: a missing manifest could read as a delete
     live = await list_live(client)
     options = PlanOptions(
-        request.today, request.token_dir is not None, request.allow_mass_delete, _unwritable(request.token_dir)
+        request.today,
+        request.token_dir is not None,
+        request.allow_mass_delete,
+        _unwritable(request.token_dir),
+        unread=tuple(f"{p.position}: {p.message}" for p in report.problems),  # warnings too: none may hide a file
     )
     changes = make_changes(report.resources, live, config, options)
     checked = await _dry_run(changes, client)

@@ -32,6 +32,7 @@ class PlanOptions:
     token_dir: bool = False  # created tokens without a secret store go to a token directory
     allow_mass_delete: bool = False
     unwritable_token_dir: str = ""  # why the token directory failed its probe: what needs it is blocked
+    unread: tuple[str, ...] = ()  # files or documents that could not be read: no delete may act on the rest
 
 
 def make_changes(
@@ -60,7 +61,8 @@ def _plan_kind(
     owned = [r for r in live if rules.ownership(r, context).ours]
     changes.extend(_plan_absent(rules, desired, owned, config))
     guarded = guard_mass_delete(changes, len(owned), len(desired), config.prune, options.allow_mass_delete)
-    return tuple(sorted(guarded, key=lambda c: c.name))
+    held = hold_deletes(guarded, (config.ownership.provisional, *_unread(options.unread)))
+    return tuple(sorted(held, key=lambda c: c.name))
 
 
 def _plan_resource(
@@ -85,9 +87,11 @@ def _plan_resource(
     if live is None:
         return _plan_create(rules, base, blocked, warnings, config, options)
     ownership = rules.ownership(live, context)
-    adopting = not ownership.ours and (resource.name in config.adopt or rules.claims(resource.manifest, context))
+    asked = resource.name in config.adopt or rules.claims(resource.manifest, context)
+    adopting = not ownership.ours and asked and not config.ownership.provisional
     if not ownership.ours and not adopting:
-        return replace(base, action=Action.CONFLICT, reason=_conflict_reason(resource.name, ownership, config))
+        reason = _conflict_reason(resource.name, ownership, config, asked)
+        return replace(base, action=Action.CONFLICT, reason=reason)
     pending = rules.issues_tokens and token_pending(live.manifest)
     if pending and not options.token_dir:
         blocked.append("its one-time token was never delivered: pass --token-dir to recover it")
@@ -143,8 +147,17 @@ def _plan_create(
     return replace(base, action=Action.CREATE, warnings=tuple(warnings), token_destination=destination)
 
 
-def _conflict_reason(name: str, ownership: Ownership, config: RepoConfig) -> str:
+def _conflict_reason(name: str, ownership: Ownership, config: RepoConfig, asked: bool = False) -> str:
     key = config.ownership.key
+    if asked and config.ownership.provisional:
+        return f"an account named {name} is not ours to adopt: {config.ownership.provisional}"
+    if ownership.other in config.ownership.former:
+        return (
+            f"an account named {name} carries {key}={ownership.other}, this repository's ownership identity "
+            f"before it became {config.ownership.value} (the whole normalized remote): to keep the old identity, "
+            f"set ownership.tag_value: {ownership.other} in reconciler.yaml; to move to the new one, list the "
+            "account under adopt: for one apply"
+        )
     if ownership.holder == Holder.NOBODY:
         return (
             f"an account named {name} already exists without the ownership tag {key}; "
@@ -173,3 +186,22 @@ def _plan_absent(
         for resource in owned
         if resource.name not in wanted
     ]
+
+
+def hold_deletes(changes: Sequence[Change], reasons: Sequence[str]) -> tuple[Change, ...]:
+    """Every delete, blocked and naming what holds it back, when any reason does (a read that missed files
+    or documents, an ownership identity that is not unique); "" reasons hold nothing."""
+    why = "; ".join(reason for reason in reasons if reason)
+    if not why:
+        return tuple(changes)
+    return tuple(
+        replace(c, action=Action.BLOCKED, reason=f"not deleted: {why}") if c.action == Action.DELETE else c
+        for c in changes
+    )
+
+
+def _unread(unread: Sequence[str], shown: int = 3) -> tuple[str, ...]:
+    if not unread:
+        return ()
+    more = f" and {len(unread) - shown} more" if len(unread) > shown else ""
+    return (f"the manifests were not all read ({'; '.join(unread[:shown])}{more})",)
