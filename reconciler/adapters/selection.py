@@ -6,7 +6,8 @@ alone decides. The rules:
 - configured paths (reconciler.yaml `paths`) are literal paths relative to the manifests root: never globs
   or Git pathspec magic; `accounts/`, `./accounts` and `accounts` are one path;
 - a configured path names a folder (walked), or one file (read whatever its suffix: it was named);
-- inside a folder, files ending in `.yaml` or `.yml` are manifests; files and folders whose name starts with
+- inside a folder, files ending in `.yaml` or `.yml` are manifests, except the root's reconciler.yaml (the
+  configuration, never a manifest); files and folders whose name starts with
   `.` are never read, and a configured path with such a part is refused, so that no rule depends on how a
   path was reached;
 - symbolic links, submodules (a gitlink, or a folder holding its own `.git`, or the empty folder of an
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from reconciler.domain.config import CONFIG_FILE
 from reconciler.domain.errors import UsageError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -73,6 +75,7 @@ def select(tree: TreeView, configured: Sequence[str]) -> list[Selected]:
     found: dict[str, Entry] = {}
     for path in configured:
         found.update(_select_one(tree, literal_path(path)))
+    found.pop(CONFIG_FILE, None)
     return [Selected(path, kind) for path, kind in sorted(found.items())]
 
 
