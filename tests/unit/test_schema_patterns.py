@@ -16,7 +16,7 @@ from reconciler.domain.values import Position
 from reconciler.emulator.errors import ApiError
 from reconciler.emulator.tenant import load_tenant
 from reconciler.emulator.validation import AccountValidator
-from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, packaged_schema
+from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, ROLE_BINDING_SCHEMA_FILE, packaged_schema
 from reconciler.schema.validate import UNEXPLAINED, SchemaValidator
 
 HERE = Position("f.yaml", 3, 7)
@@ -38,7 +38,8 @@ def _patterns(node: Any) -> Iterator[str]:
             yield from _patterns(item)
 
 
-PATTERNS = sorted({p for name in (MANIFEST_SCHEMA_FILE, CONFIG_SCHEMA_FILE) for p in _patterns(packaged_schema(name))})
+SCHEMAS = (MANIFEST_SCHEMA_FILE, ROLE_BINDING_SCHEMA_FILE, CONFIG_SCHEMA_FILE)
+PATTERNS = sorted({p for name in SCHEMAS for p in _patterns(packaged_schema(name))})
 
 PATTERNS_BY_START = {p[:6]: p for p in PATTERNS}
 

@@ -82,7 +82,7 @@ def test_a_provisional_identity_neither_prunes_nor_adopts() -> None:
     )
     by_name = {c.name: (c.action, c.reason) for c in changes}
     assert by_name["gone"] == (Action.BLOCKED, f"not deleted: {NO_REMOTE}")
-    assert by_name["legacy-bot"] == (Action.CONFLICT, f"an account named legacy-bot is not ours to adopt: {NO_REMOTE}")
+    assert by_name["legacy-bot"] == (Action.CONFLICT, f"legacy-bot is not ours to adopt: {NO_REMOTE}")
     assert by_name["mine"][0] == Action.NO_OP
 
 
