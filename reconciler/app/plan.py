@@ -76,7 +76,7 @@ async def fresh_plan(request: PlanRequest, repository: LoadedRepository, client:
         request.token_dir is not None,
         request.allow_mass_delete,
         _unwritable(request.token_dir),
-        unread=tuple(f"{p.position}: {p.message}" for p in report.problems),  # warnings too: none may hide a file
+        unread=tuple(f"{p.position}: {p.message}" for p in report.errors),  # a dropped document is always an error
     )
     changes = make_changes(report.resources, live, config, options)
     existing = {r.name for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}
