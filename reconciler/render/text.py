@@ -10,7 +10,7 @@ from reconciler.domain.grants import Sourced, grants_of, subjects_of
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import ValidationReport
-from reconciler.domain.values import JsonValue, Problem
+from reconciler.domain.values import JsonValue, Problem, escape_invisible
 from reconciler.domain.vocabulary import Action, DiffKind, Kind, OutcomeStatus
 from reconciler.render.labels import SYMBOLS
 
@@ -36,7 +36,7 @@ def _style(text: str, code: str, color: bool) -> str:
 
 
 def _value(value: JsonValue) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = escape_invisible(json.dumps(value, sort_keys=True, ensure_ascii=False))  # "prod" vs "prod\u200b"
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
 
 

@@ -96,6 +96,8 @@ def _field(spec: Mapping[str, Any], name: str, defs: dict[str, Any]) -> dict[str
         schema["type"] = "object"
         if "key_pattern" in spec:
             schema["propertyNames"] = {"pattern": spec["key_pattern"]}
+            if "key_hint" in spec:
+                schema["propertyNames"]["x-hint"] = spec["key_hint"]
     else:
         schema["type"] = _JSON_TYPES[kind]
     for key, keyword in _SIMPLE_KEYWORDS.items():
