@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -29,4 +30,9 @@ def validate(path: str, ref: str | None, today: date | None, output_format: str 
     shown = reporter_for(output_format, "github" if in_actions() else "text")
     click.echo(shown.validation(report, loaded.description, loaded.revision))
     write_out(out, JsonReporter().validation(report, loaded.description, loaded.revision))
+    if in_actions():
+        from reconciler.app.github import github_context, publish_validation
+
+        for message in publish_validation(report, loaded.description, github_context(os.environ)).messages:
+            click.echo(message)
     return ExitCode.OK if report.valid else ExitCode.INVALID
