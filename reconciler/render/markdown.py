@@ -8,8 +8,8 @@ Every value is shown literally instead:
   Markdown punctuation is backslash-escaped (`|` included, so table cells keep their shape, and `$`, GitHub's
   math delimiter), and a zero-width space breaks what GitHub links or replaces *after* Markdown, in the
   text itself (docs.github.com, "Autolinked references and URLs", "Basic writing and formatting syntax"):
-  `@user` and `@org/team` mentions, `#123`, `owner/repo#123` and `GH-123` references (and every
-  `PREFIX-123` a repository's custom autolinks may define), commit SHAs (7 to 40 hex digits, and
+  `@user` and `@org/team` mentions, `#123`, `owner/repo#123` and `GH-123` references (and the upper-case
+  `PREFIX-123` a repository's custom autolinks define by convention), commit SHAs (7 to 40 hex digits, and
   `owner/repo@sha`), `:emoji:` shortcodes, `scheme://` and `www.` autolinks; long values are truncated;
 - `html_text` (inside raw HTML such as `<summary>`, where Markdown is not parsed): the same without
   backslashes, which would show literally there.
@@ -27,7 +27,9 @@ MAX_CHARS = 300
 _MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 _REFERENCE = re.compile(r"#(?=\d)")
 _WWW = re.compile(r"(?i)\b(www)(?=\\?\.)")
-_PREFIXED_REFERENCE = re.compile(r"(?<=[A-Za-z0-9])(\\?-)(?=\d)")  # GH-123, JIRA-123 (escaped or not)
+# GH-123 (any case), and the upper-case prefixes custom autolinks use by convention (JIRA-123, TICKET-9);
+# lower-case `name-123` is left whole, so that account names copy cleanly
+_PREFIXED_REFERENCE = re.compile(r"(?<![A-Za-z0-9])((?i:gh)|[A-Z][A-Z0-9]*)(\\?-)(?=\d)")
 _SHORTCODE = re.compile(r":(?=(?:\\?[A-Za-z0-9_+\-])+:)")  # :rocket:, :+1:, :-1: (escaped or not)
 _HEX_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{7,}(?![0-9A-Za-z])")  # could name a commit
 _HEX_PIECE = 6  # GitHub links a commit from 7 hex digits: no piece between two breaks is that long
@@ -52,7 +54,7 @@ def _defuse(text: str) -> str:
     """Break what GitHub would turn into a mention, a reference, a commit link, an emoji or an autolink."""
     text = text.replace("@", "@" + ZWSP)
     text = _REFERENCE.sub("#" + ZWSP, text)
-    text = _PREFIXED_REFERENCE.sub(r"\1" + ZWSP, text)
+    text = _PREFIXED_REFERENCE.sub(r"\1\2" + ZWSP, text)
     text = _HEX_RUN.sub(_break_hex, text)
     text = text.replace("://", ":" + ZWSP + "//")
     text = _SHORTCODE.sub(":" + ZWSP, text)
