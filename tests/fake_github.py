@@ -93,6 +93,7 @@ def render_like_github(body: str) -> str:
 
 
 def _link_text(text: str) -> str:
+    text = html.escape(html.unescape(text), quote=False)  # GitHub's filters see the text, entities decoded
     for kind, pattern in _TEXT_RULES:
         element = "g-emoji" if kind == "emoji" else "a"
         text = pattern.sub(lambda m, k=kind, e=element: f'<{e} class="{k}">{m.group(0)}</{e}>', text)
