@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from typing import Any
 
 from reconciler.domain.checks import check_resources
-from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data
+from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data, policy_from_data
 from reconciler.domain.documents import DocumentClass, classify
+from reconciler.domain.errors import ConfigError
 from reconciler.domain.ports import ManifestSource, SourceFile
 from reconciler.domain.resources import DesiredResource, SkippedDocument, ValidationReport
 from reconciler.domain.values import Position, Problem
 from reconciler.manifests.yaml_loader import LoadedDocument, load_documents
-from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, packaged_schema
+from reconciler.schema import CONFIG_SCHEMA_FILE, SCHEMA_FILES, packaged_schema
 from reconciler.schema.validate import SchemaValidator
 
 
 @dataclass(frozen=True)
 class LoadedRepository:
-    """The desired state read from one source, with the config that scoped it."""
+    """The desired state read from one source, with the config that scoped it and what a reviewer must know
+    about the run (e.g. that the change edits policy, which takes effect after merge)."""
 
     config: RepoConfig
     report: ValidationReport
     description: str
     revision: str | None
+    notices: tuple[str, ...] = ()
 
 
 @cache
@@ -33,26 +36,50 @@ def _validator(name: str) -> SchemaValidator:
     return SchemaValidator(packaged_schema(name))
 
 
-def load_repository(source: ManifestSource, today: date) -> LoadedRepository:
+def load_repository(
+    source: ManifestSource, today: date, policy_source: ManifestSource | None = None, check_policy: bool = False
+) -> LoadedRepository:
+    """Every manifest of `source`, checked. With `policy_source` (a pull request's base branch), the policy comes
+    from there: the change under review cannot relax it. With `check_policy` (the validate command), policy
+    violations are problems too; plan, apply and drift leave them to the planner."""
     config_data, problems = _read_config(source)
     if problems:
         report = ValidationReport(files=1, resources=(), skipped=(), problems=tuple(problems))
         return LoadedRepository(RepoConfig(), report, source.description, source.revision)
     config = config_from_data(config_data, _lazy_repository_id(source, config_data))
+    notices: tuple[str, ...] = ()
+    if policy_source is not None:
+        config, notices = _base_policy(config, policy_source)
     resources: list[DesiredResource] = []
     skipped: list[SkippedDocument] = []
     files = 0
     for file in source.files(config.paths):
         files += 1
         problems.extend(_read_file(file, resources, skipped))
-    problems.extend(check_resources(resources, today))
+    problems.extend(check_resources(resources, today, config, policy=check_policy))
     report = ValidationReport(
         files=files,
         resources=tuple(resources),
         skipped=tuple(skipped),
         problems=tuple(sorted(problems)),
     )
-    return LoadedRepository(config, report, source.description, source.revision)
+    return LoadedRepository(config, report, source.description, source.revision, notices)
+
+
+def _base_policy(config: RepoConfig, base: ManifestSource) -> tuple[RepoConfig, tuple[str, ...]]:
+    """`config` with the base branch's policy, and a notice when the change under review edits it."""
+    data, problems = _read_config(base)
+    if problems:
+        first = problems[0]
+        raise ConfigError(f"the base branch's reconciler.yaml is invalid ({first.position}: {first.message})")
+    policy = policy_from_data((data or {}).get("policy", {}))
+    if policy == config.policy:
+        return config, ()
+    notice = (
+        "this change edits the policy in reconciler.yaml: it takes effect after merge; this run uses the policy of "
+        f"the base branch ({base.description})"
+    )
+    return replace(config, policy=policy), (notice,)
 
 
 def _lazy_repository_id(source: ManifestSource, config_data: dict[str, Any] | None) -> str:
@@ -104,7 +131,9 @@ def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list
             continue
         if not document.clean:
             continue  # the loader already reported why; its value is not what the author wrote
-        found = _validator(MANIFEST_SCHEMA_FILE).problems(value, document.position_of, document.key_position_of)
+        found = _validator(SCHEMA_FILES[classified.kind]).problems(
+            value, document.position_of, document.key_position_of
+        )
         problems.extend(found)
         if not found:
             resources.append(

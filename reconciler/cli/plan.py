@@ -14,6 +14,7 @@ from reconciler.cli.options import (
     mass_delete_option,
     output_options,
     plan_request,
+    policy_ref_option,
     reporter_for,
     source_options,
     token_dir_option,
@@ -31,16 +32,17 @@ from reconciler.domain.errors import ExitCode
 @click.option("--show-unchanged", is_flag=True, help="List unchanged accounts too.")
 @click.option("--github-comment", is_flag=True, help="Post or update the plan as one sticky pull-request comment.")
 @environment_option
+@policy_ref_option
 def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None, allow_mass_delete: bool,
          output_format: str | None, out: Path | None, detailed_exitcode: bool, show_unchanged: bool,
-         github_comment: bool, environment: str) -> int:  # fmt: skip
+         github_comment: bool, environment: str, policy_ref: str | None) -> int:  # fmt: skip
     """Compare the manifests under PATH with the control plane and show what apply would do. Writes nothing;
     every create and update is dry-run by the control plane."""
     from reconciler.app.plan import plan as make_plan
 
     publishing = github_comment or in_actions()
     try:
-        result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete))
+        result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete, policy_ref))
     except Exception as error:  # any failure: the pull request must not keep showing an older plan
         if publishing:
             _publish_failure(error, environment, github_comment)

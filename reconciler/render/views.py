@@ -1,13 +1,13 @@
 """Pure: plans, apply reports, drift reports and validation reports -> Markdown for GitHub, within GitHub's
 size limits, measured on the final text.
 
-Every list is a section (errors, access changes, changes, warnings, account details, apply results,
+Every list is a section (access changes, errors, changes, warnings, account details, apply results,
 findings, problems). A body is fitted to its budget after escaping and link building: sections are filled in
-priority order (errors first), each with as many items as still fit, and a section that lost items ends with
-"… and N more" and where to see them. Comment and issue bodies are measured in UTF-16 code units, as GitHub
-counts its 65,536-character limit (budget 60,000, leaving room for the hidden write id the client adds); job
-summaries in UTF-8 bytes, against GitHub's 1 MiB per step (budget 1,000,000 minus what the step already
-wrote)."""
+priority order (access changes and errors first), each with as many items as still fit, and a section that
+lost items ends with "… and N more" and where to see them. Comment and issue bodies are measured in UTF-16
+code units, as GitHub counts its 65,536-character limit (budget 60,000, leaving room for the hidden write id
+the client adds); job summaries in UTF-8 bytes, against GitHub's 1 MiB per step (budget 1,000,000 minus what
+the step already wrote)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from reconciler.domain.diff import FieldDiff
 from reconciler.domain.drift import DriftReport, Finding
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
@@ -28,7 +29,7 @@ from reconciler.domain.vocabulary import Action
 from reconciler.render.labels import DRIFT_LABELS, SYMBOLS
 from reconciler.render.markdown import html_text, md_text, sanitize, utf16_length
 from reconciler.render.render import render
-from reconciler.render.text import drift_headline, plan_summary_line, validation_summary
+from reconciler.render.text import drift_headline, list_items, plan_summary_line, validation_summary
 
 COMMENT_BUDGET = 60_000  # UTF-16 code units; GitHub refuses bodies over 65,536
 SUMMARY_BUDGET = 1_000_000  # bytes; GitHub's job summary limit is 1 MiB per step
@@ -167,24 +168,38 @@ def _error_rows(plan: Plan, links: Links) -> list[dict[str, Any]]:
     ]
 
 
-def _is_access(path: str) -> bool:
-    return path == "permissions" or path.startswith("permissions.")
-
-
 def _access_rows(plan: Plan) -> list[dict[str, Any]]:
-    """Who gains or loses which permissions: every permission diff, and the permissions of each create."""
-    rows: list[dict[str, Any]] = []
-    for change in plan.changes:
-        if change.action == Action.CREATE and change.desired and "permissions" in change.desired:
+    """One row per grant added, removed or held outside Git, escalations first within each account."""
+    rows = []
+    for change in plan.access:
+        state = "new account" if change.new else "deleted account" if change.gone else ""
+        grants = [("+", g) for g in change.added] + [("-", g) for g in change.removed]
+        grants += [("not in Git", g) for g in change.undeclared]
+        for sign, grant in grants:
             rows.append(
-                {"name": change.name, "before": "(new account)", "after": _value(change.desired["permissions"])}
+                {
+                    "account": change.account,
+                    "state": state,
+                    "change": sign,
+                    "role": grant.grant.role,
+                    "resource": f"{grant.grant.resource_type} {grant.grant.resource_fqn}",
+                    "via": grant.via,
+                    "escalation": "high privilege" if grant.high_privilege and sign == "+" else "",
+                }
             )
-        rows += [
-            {"name": change.name, "before": _value(d.before), "after": _value(d.after)}
-            for d in change.diffs
-            if _is_access(d.path)
-        ]
     return rows
+
+
+def _diff_rows(field: FieldDiff) -> list[dict[str, str]]:
+    """A field's rows in the diff table: one per item for lists (a permission added shows as itself, not as two
+    JSON blobs), one for anything else."""
+    items = list_items(field)
+    if items is None:
+        return [{"path": field.path, "before": _value(field.before), "after": _value(field.after)}]
+    removed, added = items
+    return [{"path": f"{field.path}[]", "before": _value(item), "after": ""} for item in removed] + [
+        {"path": f"{field.path}[]", "before": "", "after": _value(item)} for item in added
+    ]
 
 
 def _change_rows(plan: Plan, links: Links) -> list[dict[str, Any]]:
@@ -210,7 +225,7 @@ def _detail_rows(plan: Plan) -> list[dict[str, Any]]:
             "action": c.action,
             "name": c.name,
             "where": _summary_where(c.position),
-            "diffs": [{"path": d.path, "before": _value(d.before), "after": _value(d.after)} for d in c.diffs],
+            "diffs": [row for d in c.diffs for row in _diff_rows(d)],
             "reason": c.reason,
             "token_destination": c.token_destination if c.action == Action.CREATE else None,
         }
@@ -219,11 +234,11 @@ def _detail_rows(plan: Plan) -> list[dict[str, Any]]:
 
 
 def plan_sections(plan: Plan, links: Links) -> Sections:
-    """The plan's sections in priority order: errors, access changes, changes, warnings, account details."""
+    """The plan's sections in priority order: access changes, errors, changes, warnings, account details."""
     return Sections(
         {
-            "errors": _error_rows(plan, links),
             "access": _access_rows(plan),
+            "errors": _error_rows(plan, links),
             "changes": _change_rows(plan, links),
             "warnings": _warning_rows(plan),
             "details": _detail_rows(plan),
@@ -244,6 +259,8 @@ def _plan_header(plan: Plan, links: Links) -> dict[str, Any]:
         "marker": marker("plan", links.environment),
         "environment": links.environment,
         "headline": _headline(plan),
+        "notices": list(plan.notices),
+        "escalations": len(plan.escalations),
         "counts": plan.counts(),
         "sha": links.commit(plan.revision or links.sha),
         "control_plane": plan.control_plane,
