@@ -123,16 +123,16 @@ def test_permissions_are_deprecated_and_policy_is_checked_where_it_stands() -> N
         config(allowed_resources=("c:*",)),
     )
     found = sorted((p.severity, p.json_path, p.message) for p in problems)
-    unlisted = "grants access to acme, which policy.allowed_resources does not list"
+    outside = "grants access to acme, which policy.allowed_resources does not list"
     denied = "grants role tenant-admin on acme, which policy.denied_roles forbids"
+    deprecated = "permissions is deprecated (TrueFoundry grants access with role bindings); run `reconciler migrate`"
     assert found == [
-        (Severity.ERROR, "$.permissions[0].resourceFqn", unlisted),
-        (Severity.ERROR, "$.permissions[0].resource_fqn", unlisted),
+        (Severity.ERROR, "$.permissions[0].resourceFqn", outside),
+        (Severity.ERROR, "$.permissions[0].resource_fqn", outside),
         (Severity.ERROR, "$.permissions[0].role", denied),
         (Severity.ERROR, "$.permissions[0].role_id", denied),
-        (Severity.WARNING, "$.permissions",
-         "permissions is deprecated (TrueFoundry grants access with role bindings); run `reconciler migrate`"),
-    ]  # fmt: skip
+        (Severity.WARNING, "$.permissions", deprecated),
+    ]
     assert all(p.position == Position("accounts/legacy.yaml", 1, 1) for p in problems if p.json_path.endswith("_id"))
     assert check_resources([account], TODAY, config(), policy=False) == [
         p for p in check_resources([account], TODAY, config()) if p.severity == Severity.WARNING
