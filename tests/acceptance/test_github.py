@@ -474,3 +474,18 @@ def test_validate_in_actions_keeps_annotations_within_the_caps_and_lists_every_p
     assert f"::{problems - 10} more errors are not annotated" in notice.replace("va-reconciler::", "::")
     rows = [line for line in summary.read_text().splitlines() if line.startswith(("| [", "| accounts"))]
     assert len(rows) == problems
+
+
+def test_validate_without_the_base_branch_still_lists_every_problem_and_fails(cli: Any, git_repo: Path) -> None:
+    """A pull request's base branch missing from the clone: the policy cannot be read from it, which is itself
+    an error, but it does not hide the manifests' own problems."""
+    configure(git_repo)
+    write(git_repo / "accounts" / "bad.yaml", "type: virtual-account\nname: Bad_Name\n")
+    commit_all(git_repo, "bad")
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "release"}
+    result = cli("validate", str(git_repo), env=env)
+    assert result.code == 1
+    assert "accounts/bad.yaml:2:7: error: " in result.out
+    assert "reconciler.yaml:1:1: error: policy not checked: the policy must come from the base branch 'release'" in (
+        result.out
+    )
