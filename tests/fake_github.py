@@ -14,7 +14,8 @@ Limits, as GitHub documents or answers them:
 Fault modes (attributes, set by a test): `lost_creates` (the next N creates are stored, then answered 502),
 `secondary_limits` (the next N writes answer 403 "You have exceeded a secondary rate limit", no headers),
 `primary_limits` (the next N requests answer 403 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset`),
-`user_refused` (every token's `/user` answers 403), `graphql_refused`, `statuses_missing` (404 on statuses).
+`user_refused` (every token's `/user` answers 403), `graphql_refused`, `statuses_missing` (404 on statuses),
+`failing_reads` (the next N GETs but `/user` answer 502), `reads_fail_after_lost_create` (then every GET does).
 Every request is logged so tests can count writes."""
 
 from __future__ import annotations
@@ -131,6 +132,8 @@ class FakeGitHub:
     user_refused: bool = False
     graphql_refused: bool = False
     statuses_missing: bool = False
+    failing_reads: int = 0
+    reads_fail_after_lost_create: bool = False
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
     url: str = ""
 
@@ -181,6 +184,9 @@ class FakeGitHub:
                 {"message": "API rate limit exceeded for installation."}, status_code=403,
                 headers={"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
             )  # fmt: skip
+        if self.failing_reads and request.method == "GET" and request.url.path != "/user":
+            self.failing_reads -= 1
+            return JSONResponse({"message": "Server Error"}, status_code=502)
         if self.secondary_limits and request.method != "GET" and request.url.path not in ("/graphql", "/markdown"):
             self.secondary_limits -= 1
             return JSONResponse({"message": SECONDARY_MESSAGE}, status_code=403)
@@ -191,6 +197,7 @@ class FakeGitHub:
         """A create that GitHub carried out: answered 201, or 502 while `lost_creates` lasts."""
         if self.lost_creates:
             self.lost_creates -= 1
+            self.failing_reads += 100 if self.reads_fail_after_lost_create else 0
             return JSONResponse({"message": "Server Error"}, status_code=502)
         return JSONResponse(item, status_code=201)
 

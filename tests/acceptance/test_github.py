@@ -265,6 +265,15 @@ def test_a_comment_created_but_answered_502_is_found_not_posted_again(github: Fa
     assert any("it was done; not sending it again" in line for line in lines)
 
 
+def test_a_lost_create_that_cannot_be_looked_up_is_not_sent_again(github: FakeGitHub) -> None:
+    github.lost_creates, github.reads_fail_after_lost_create = 1, True
+    with client(github, sleep=lambda _: None, notify=lambda _: None) as gh:
+        with pytest.raises(GitHubError, match="looking for it afterwards failed too .* so it is not sent again"):
+            gh.upsert_comment(PR, MARKER, f"{MARKER} the plan")
+    posts = [p for m, p in github.log if m == "POST" and p.endswith("/comments")]
+    assert len(posts) == 1 and len(github.comments_on(PR)) == 1
+
+
 def test_a_lost_create_is_found_by_its_write_id_when_the_login_was_wrong(github: FakeGitHub) -> None:
     """GitHub cannot tell who the token is (no /user, no GraphQL) and the configured login is wrong: the
     comment is found again by the hidden id of that write, and the author GitHub recorded is learned."""

@@ -183,7 +183,7 @@ class GitHub:
                     except GitHubError as error:
                         if not error.maybe_done:
                             raise
-                        found = find()
+                        found = self._look_up(what, error, find)
                         if found is None:
                             raise
                         self._notify(f"GitHub: {what} got no clear answer, but it was done; not sending it again")
@@ -191,6 +191,16 @@ class GitHub:
         except DeadlineExceeded as exc:
             raise self._budget_spent(what, exc) from None
         raise AssertionError("unreachable: tenacity reraises the last error")  # pragma: no cover
+
+    def _look_up(self, what: str, unclear: GitHubError, find: Callable[[], T | None]) -> T | None:
+        """`find` after an unclear answer; if the look-up fails too, stop: sending again could double it."""
+        try:
+            return find()
+        except GitHubError as lookup:
+            raise GitHubError(
+                f"{unclear}; looking for it afterwards failed too ({lookup}), so it is not sent again: "
+                "check the pull request or issue, then re-run"
+            ) from None
 
     def _waiting(self, seconds: float, error: BaseException | None) -> None:
         reason = str(error.failure.kind) if isinstance(error, GitHubError) and error.failure else "an error"
