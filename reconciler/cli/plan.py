@@ -40,7 +40,13 @@ def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None,
     every create and update is dry-run by the control plane."""
     from reconciler.app.plan import plan as make_plan
 
-    result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete, policy_ref))
+    publishing = github_comment or in_actions()
+    try:
+        result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete, policy_ref))
+    except Exception as error:  # any failure: the pull request must not keep showing an older plan
+        if publishing:
+            _publish_failure(error, environment, github_comment)
+        raise
     write_out(out, result.to_json())
     click.echo(reporter_for(output_format, show_unchanged=show_unchanged).plan(result))
     if out is not None:
@@ -55,3 +61,10 @@ def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None,
     if detailed_exitcode and result.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK
+
+
+def _publish_failure(error: Exception, environment: str, github_comment: bool) -> None:
+    from reconciler.app.github import github_context, publish_plan_failure
+
+    for message in publish_plan_failure(error, github_context(os.environ), environment, github_comment).messages:
+        click.echo(message, err=True)

@@ -53,7 +53,8 @@ def test_least_privilege_and_no_pull_request_target(path: Path) -> None:
         assert "id-token" not in granted or name in ("apply", "drift")
         assert "pull-requests" not in granted or name in ("plan", "apply")
         assert "issues" not in granted or name == "drift"
-        assert not {k for k, v in granted.items() if v == "write"} - {"pull-requests", "issues", "id-token"}
+        assert "statuses" not in granted or name == "apply"
+        assert not {k for k, v in granted.items() if v == "write"} - {"pull-requests", "issues", "id-token", "statuses"}
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
@@ -75,6 +76,8 @@ def test_apply_is_serialised_protected_and_reconciles_main() -> None:
     assert job["if"] == "github.ref == 'refs/heads/main'"
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["ref"] == "main"  # main's HEAD, not the triggering commit
+    assert checkout["with"]["fetch-depth"] == 0  # the history back to the last applied revision
+    assert job["permissions"]["statuses"] == "write"  # where the last applied revision is kept
 
 
 def test_plan_runs_on_pull_request_with_a_read_only_credential() -> None:
