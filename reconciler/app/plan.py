@@ -20,6 +20,7 @@ from reconciler.domain.plan import Change, Plan
 from reconciler.domain.planner import PlanOptions, access_of, make_changes
 from reconciler.domain.ports import ControlPlane, ManifestSource
 from reconciler.domain.resources import LiveResource
+from reconciler.domain.values import Problem
 from reconciler.domain.vocabulary import Action, Kind
 
 
@@ -33,6 +34,7 @@ class PlanRequest:
     token_dir: Path | None = None
     allow_mass_delete: bool = False
     policy_source: ManifestSource | None = None  # a pull request's base branch: where policy comes from
+    policy_unchecked: Problem | None = None  # why the base branch's policy could not be read: fails the plan
 
 
 def plan(request: PlanRequest) -> Plan:
@@ -42,7 +44,11 @@ def plan(request: PlanRequest) -> Plan:
 async def _plan(request: PlanRequest) -> Plan:
     repository = load_repository(request.source, request.today, request.policy_source)
     async with client_for(request.connection, repository) as client:
-        return await fresh_plan(request, repository, client)
+        planned = await fresh_plan(request, repository, client)
+    if request.policy_unchecked is None:
+        return planned
+    # the whole plan is still shown, so that reviewers see it, but it fails: its policy was not the base's
+    return replace(planned, problems=(request.policy_unchecked, *planned.problems))
 
 
 def client_for(connection: Connection, repository: LoadedRepository, read_only: bool = False) -> ControlPlaneClient:

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from reconciler.domain.errors import UsageError
+
 if TYPE_CHECKING:
     from reconciler.app.plan import PlanRequest
     from reconciler.domain.ports import ManifestSource
+    from reconciler.domain.values import Problem
     from reconciler.render.reporters import Reporter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,17 +142,24 @@ policy_ref_option = click.option(
 )
 
 
-def policy_source(path: str, policy_ref: str | None) -> ManifestSource | None:
-    """Where policy comes from: `--policy-ref`, else a pull request's base branch in GitHub Actions, else
-    the manifests' own reconciler.yaml (None)."""
+def policy_source(path: str, policy_ref: str | None) -> tuple[ManifestSource | None, Problem | None]:
+    """Where policy comes from: `--policy-ref`, else a pull request's base branch in GitHub Actions, else the
+    manifests' own reconciler.yaml (None). When a pull request's base is not in the clone: no source and an
+    error saying how to fetch it, so that the run still reports everything else and still fails. A
+    `--policy-ref` that does not exist is a usage error (UsageError)."""
     from reconciler.adapters.git_source import open_base_source, open_source
+    from reconciler.domain.config import CONFIG_FILE
+    from reconciler.domain.values import Position, Problem
 
     if policy_ref is not None:
-        return open_source(path, policy_ref)
+        return open_source(path, policy_ref), None
     base = os.environ.get("GITHUB_BASE_REF", "")
-    if in_actions() and base and os.environ.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
-        return open_base_source(path, base)
-    return None
+    if not (in_actions() and base and os.environ.get("GITHUB_EVENT_NAME", "").startswith("pull_request")):
+        return None, None
+    try:
+        return open_base_source(path, base), None
+    except UsageError as missing:
+        return None, Problem(Position(CONFIG_FILE, 1, 1), f"policy not checked: {missing}")
 
 
 def plan_request(
@@ -164,11 +174,13 @@ def plan_request(
     from reconciler.adapters.git_source import open_source
     from reconciler.app.plan import PlanRequest
 
+    base, unchecked = policy_source(path, policy_ref)
     return PlanRequest(
         source=open_source(path, ref),
         connection=connect(Path(path), os.environ),
         today=today or today_utc(),
         token_dir=token_dir,
         allow_mass_delete=allow_mass_delete,
-        policy_source=policy_source(path, policy_ref),
+        policy_source=base,
+        policy_unchecked=unchecked,
     )

@@ -6,7 +6,6 @@ import os
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -20,11 +19,7 @@ from reconciler.cli.options import (
     today_utc,
     write_out,
 )
-from reconciler.domain.errors import ExitCode, UsageError
-
-if TYPE_CHECKING:
-    from reconciler.domain.ports import ManifestSource
-    from reconciler.domain.values import Problem
+from reconciler.domain.errors import ExitCode
 
 
 @click.command()
@@ -43,7 +38,7 @@ def validate(
     from reconciler.app.validate import load_repository
     from reconciler.render.reporters import JsonReporter
 
-    base, unread = _base_policy(path, policy_ref)
+    base, unread = policy_source(path, policy_ref)
     loaded = load_repository(open_source(path, ref), today or today_utc(), base, True)
     report = loaded.report if unread is None else replace(loaded.report, problems=(unread, *loaded.report.problems))
     for notice in loaded.notices:
@@ -57,17 +52,3 @@ def validate(
         for message in publish_validation(report, loaded.description, github_context(os.environ)).messages:
             click.echo(message)
     return ExitCode.OK if report.valid else ExitCode.INVALID
-
-
-def _base_policy(path: str, policy_ref: str | None) -> tuple[ManifestSource | None, Problem | None]:
-    """The base branch's policy source; when a pull request's base is not in the clone, no source and a
-    problem saying so, so that every other problem is still reported (and validation still fails)."""
-    from reconciler.domain.config import CONFIG_FILE
-    from reconciler.domain.values import Position, Problem
-
-    try:
-        return policy_source(path, policy_ref), None
-    except UsageError as missing:
-        if policy_ref is not None:
-            raise  # a ref named on the command line that does not exist is a usage error
-        return None, Problem(Position(CONFIG_FILE, 1, 1), f"policy not checked: {missing}")

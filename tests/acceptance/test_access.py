@@ -141,6 +141,24 @@ def test_a_pull_request_cannot_relax_the_policy_that_judges_it(
     assert emulator.accounts() == {}  # plans write nothing
 
 
+def test_a_pull_request_whose_base_is_not_fetched_shows_its_plan_and_fails(
+    reconciler: Reconciler, git_repo: Path, emulator: ServedEmulator
+) -> None:
+    """Without the base branch the policy cannot be read from it: reviewers still see every change, but the
+    plan fails and says how to fetch the base, rather than judging the change by its own policy."""
+    configure(git_repo)
+    write(git_repo / "accounts" / "a.yaml", stored("fresh-bot"))
+    commit_all(git_repo, "add fresh-bot")
+    run = _in_pull_request(reconciler, "release")  # no such branch in the clone
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "+ create        fresh-bot" in run.stdout
+    assert "reconciler.yaml:1:1: error: policy not checked: the policy must come from the base branch 'release'" in (
+        run.stdout
+    )
+    assert "git fetch origin release" in run.stdout
+    assert emulator.accounts() == {}
+
+
 def _in_pull_request(reconciler: Reconciler, base: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **reconciler.emulator.env, "CI": "true", "GITHUB_ACTIONS": "true",
            "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": base}  # fmt: skip
