@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from reconciler.domain.config import RepoConfig
+from reconciler.domain.destinations import repository_clashes
 from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, subjects_of
 from reconciler.domain.kinds import DEFAULT_AUTO_ROTATE, rules_for
 from reconciler.domain.policy import violations
@@ -24,13 +25,15 @@ MIGRATE_HINT = "permissions is deprecated (TrueFoundry grants access with role b
 def check_resources(
     resources: Sequence[DesiredResource], today: date, config: RepoConfig, policy: bool = True
 ) -> list[Problem]:
-    """Problems across the whole repository: names defined twice (per kind); per account the rotation window,
+    """Problems across the whole repository: names defined twice (per kind), a token secret or identity
+    mapping two accounts hold (`destinations.py`); per account the rotation window,
     an expiry in the past, a rotation-notification recipient listed twice and the deprecated `permissions`;
     per binding its shape and subjects; and, with `policy`, every policy violation where it stands (plan leaves
     those to the planner, which blocks only the resources concerned and plans the rest)."""
     problems: list[Problem] = []
     for kind in Kind:
         problems.extend(_duplicate_names([r for r in resources if r.kind == kind]))
+    problems.extend(repository_clashes(resources))
     for resource in resources:
         if resource.kind == Kind.VIRTUAL_ACCOUNT:
             problems.extend(_rotation_window(resource))

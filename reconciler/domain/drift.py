@@ -10,11 +10,13 @@ from datetime import date
 
 from reconciler.domain.access import undeclared_grants
 from reconciler.domain.config import RepoConfig
+from reconciler.domain.destinations import shared_live
 from reconciler.domain.diff import FieldDiff, diff
 from reconciler.domain.grants import LEGACY, accounts_named, grants_of
 from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
 from reconciler.domain.ownership import Holder, token_pending
 from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.token_life import RENEW, dies_first
 from reconciler.domain.values import JsonValue, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import DriftKind, Kind
 
@@ -85,6 +87,7 @@ def detect_drift(
         held = [r for r in live if r.kind == rules.kind]
         findings.extend(_kind_findings(rules, wanted, held, config, today, context))
     findings.extend(_legacy_grants_outside_git(desired, live, config, context))
+    findings.extend(_shared_destinations(desired, live, context))
     return tuple(sorted(findings, key=lambda f: (f.name, f.kind, f.resource_kind)))
 
 
@@ -185,15 +188,50 @@ def _legacy_grants_outside_git(
     return findings
 
 
+def _shared_destinations(
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], context: OwnershipContext
+) -> list[Finding]:
+    """Each account in Git or owned here that shares a token secret or identity mapping with another live
+    account (a rename that left the old account live, a secret path set by hand)."""
+    ours = context.owned_accounts | {d.name for d in desired if d.kind == Kind.VIRTUAL_ACCOUNT}
+    findings = []
+    for destination, names in shared_live(live).items():
+        for name in (n for n in names if n in ours):
+            others = ", ".join(n for n in names if n != name)
+            detail = f"{destination.clash(others)}; give each account its own, or delete the one no longer used"
+            findings.append(Finding(DriftKind.SHARED_DESTINATION, Kind.VIRTUAL_ACCOUNT, name, detail))
+    return findings
+
+
 def _expiry_findings(resource: LiveResource, today: date, warning_days: int) -> list[Finding]:
+    """The account's expiry, or, when it dies first, the active token's (a token keeps its own expiry when
+    the account's date is extended: `token_life.py`)."""
     kind, name = resource.kind, resource.name
     raw = resource.manifest.get("expiration_date")
     if resource.is_expired:
         return [Finding(DriftKind.EXPIRED, kind, name, f"the token expired ({raw})")]
+    if resource.token_invalid:
+        detail = f"the active token no longer works (expired or revoked) while the account runs to {raw}: {RENEW}"
+        return [Finding(DriftKind.EXPIRED, kind, name, detail)]
+    token_day = dies_first(resource)
+    if token_day is not None:
+        return _token_expiry(resource, token_day, today, warning_days)
     if isinstance(raw, str):
         days = (date.fromisoformat(raw) - today).days
         if days < 0:
             return [Finding(DriftKind.EXPIRED, kind, name, f"the token expired on {raw}")]
         if days <= warning_days:
             return [Finding(DriftKind.EXPIRING, kind, name, f"the token expires in {days} days ({raw})")]
+    return []
+
+
+def _token_expiry(resource: LiveResource, last_day: date, today: date, warning_days: int) -> list[Finding]:
+    days = (last_day - today).days
+    account = resource.manifest.get("expiration_date") or "no expiration date"
+    if days < 0:
+        detail = f"the active token expired on {last_day}, before the account ({account}): {RENEW}"
+        return [Finding(DriftKind.EXPIRED, resource.kind, resource.name, detail)]
+    if days <= warning_days:
+        detail = f"the active token expires in {days} days ({last_day}), before the account ({account}): {RENEW}"
+        return [Finding(DriftKind.EXPIRING, resource.kind, resource.name, detail)]
     return []

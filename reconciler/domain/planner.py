@@ -6,7 +6,8 @@ Safety is decided here, before any write can be planned:
   claims it (for accounts: carries the ownership tag);
 - prune is off by default; when on, only owned resources absent from Git are deleted, under the plan's
   mass-delete guard (`plan.guard_mass_delete`);
-- a created account whose one-time token has nowhere safe to go is `blocked`;
+- a created account whose one-time token has nowhere safe to go is `blocked`, and so is a create or update
+  taking a secret or identity mapping another account holds after the plan (`destinations.py`);
 - policy: denied roles, the maximum expiry horizon (`policy.py`).
 """
 
@@ -18,6 +19,7 @@ from datetime import date
 
 from reconciler.domain.access import access_changes
 from reconciler.domain.config import RepoConfig
+from reconciler.domain.destinations import guard_destinations
 from reconciler.domain.diff import FieldDiff, diff
 from reconciler.domain.grants import AccessChange
 from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
@@ -25,6 +27,7 @@ from reconciler.domain.ownership import Holder, Ownership, synced_by_control_pla
 from reconciler.domain.plan import Change, guard_mass_delete
 from reconciler.domain.policy import policy_findings
 from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.token_life import extension_warning
 from reconciler.domain.vocabulary import Action, Kind
 
 
@@ -49,7 +52,7 @@ def make_changes(
         wanted = [d for d in desired if d.kind == rules.kind]
         held = [r for r in live if r.kind == rules.kind]
         changes.extend(_plan_kind(rules, wanted, held, config, options, context, accounts_in_git))
-    return tuple(changes)
+    return guard_destinations(changes, live)
 
 
 def access_of(
@@ -121,6 +124,8 @@ def _plan_resource(
     if adopting:
         warnings.append(_adoption_warning(rules))
     warnings.extend(_update_warnings(diffs))
+    extended = extension_warning(manifest, live) if rules.issues_tokens else None
+    warnings.extend([extended] if extended else [])
     if pending:
         warnings.append("recovers the token a crashed run never delivered (GET .../token) into --token-dir")
     return replace(

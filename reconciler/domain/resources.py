@@ -33,7 +33,9 @@ class DesiredResource:
 @dataclass(frozen=True)
 class LiveResource:
     """One resource as the control plane returned it; server-managed fields are kept apart from the manifest.
-    `jwt_id`, `is_expired` and `next_rotation` only mean something for virtual accounts."""
+    `jwt_id`, `is_expired`, `next_rotation` and the active token's fields only mean something for virtual
+    accounts: `token_expiry` is the active token's own `expiry` (ISO 8601) when `jwts` lists it, and
+    `token_invalid` says `jwts` was listed without it (expired or revoked; reference/control-plane-api.md §6, §8)."""
 
     kind: Kind
     id: str
@@ -43,6 +45,8 @@ class LiveResource:
     jwt_id: str | None = None
     is_expired: bool = False
     next_rotation: str | None = None
+    token_expiry: str | None = None
+    token_invalid: bool = False
 
     @property
     def fingerprint(self) -> str:

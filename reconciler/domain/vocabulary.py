@@ -55,6 +55,7 @@ class DriftKind(StrEnum):
     EXPIRING = "expiring"
     UNDELIVERED = "undelivered"  # a created token never reached its sink
     UNDECLARED_ACCESS = "undeclared-access"  # a grant on an owned account that Git does not declare
+    SHARED_DESTINATION = "shared-destination"  # a token secret or identity mapping two live accounts hold
 
 
 class OutcomeStatus(StrEnum):

@@ -24,4 +24,5 @@ DRIFT_LABELS: dict[DriftKind, str] = {
     DriftKind.EXPIRING: "Token expiring soon",
     DriftKind.UNDELIVERED: "Token never delivered",
     DriftKind.UNDECLARED_ACCESS: "Access granted outside Git",
+    DriftKind.SHARED_DESTINATION: "Token secret or identity shared",
 }

@@ -211,3 +211,87 @@ def test_today_accepts_only_yyyy_mm_dd(tmp_path: Path, cli: CliRunner, value: st
     result = cli("validate", str(tmp_path), "--today", value)
     assert result.code not in (0, 3)
     assert f"'{value}' is not a date in the format yyyy-mm-dd" in result.err
+
+
+def _shared_path(name: str, path: str = "ci/shared-token") -> str:
+    return ACCOUNT.format(name=name).replace(f"secret_path: ci/{name}", f"secret_path: {path}")
+
+
+def test_two_accounts_syncing_to_one_secret_fail_validation_naming_both_places(tmp_path: Path, cli: CliRunner) -> None:
+    repo = _repo(tmp_path / "repo")
+    write(repo / "a.yaml", _shared_path("sp-one"))
+    write(repo / "b.yaml", _shared_path("sp-two", "/ci/shared-token"))  # one path, spelled with a leading slash
+    commit_all(repo, "two writers")
+    result = cli("validate", str(repo), "--today", TODAY)
+    assert result.code == 1, result.out
+    assert (
+        "b.yaml:6:16: error: its token syncs to secret store acme:aws:parameter-store:prod at ci/shared-token, as "
+        "sp-one's does: each rotation of one overwrites the other's token (a.yaml:6:16)"
+    ) in result.out
+
+
+def test_a_rename_never_leaves_two_accounts_on_one_secret(
+    tmp_path: Path, emulator: ServedEmulator, cli: CliRunner
+) -> None:
+    repo = _repo(tmp_path / "repo")
+    write(repo / "reconciler.yaml", "version: 1\npaths: [accounts]\nownership: {tag_value: va-reconciler:acme/rn}\n")
+    write(repo / "accounts" / "a.yaml", _shared_path("old-bot"))
+    commit_all(repo, "old-bot")
+    assert cli("apply", str(repo), "--today", TODAY, env=emulator.env).code == 0
+    write(repo / "accounts" / "a.yaml", _shared_path("new-bot"))
+    commit_all(repo, "rename, prune off")
+    kept = cli("apply", str(repo), "--today", TODAY, env=emulator.env)
+    assert kept.code == 1, kept.out + kept.err
+    assert "blocked       new-bot" in kept.out and "as old-bot's does" in kept.out
+    assert set(emulator.accounts()) == {"old-bot"}
+
+    write(repo / "reconciler.yaml", "version: 1\npaths: [accounts]\nownership: {tag_value: va-reconciler:acme/rn}\n"
+          "prune: {enabled: true}\n")  # fmt: skip
+    commit_all(repo, "prune on: the rename hands the secret over")
+    plan = cli("plan", str(repo), "--today", TODAY, env=emulator.env)
+    assert "takes over secret store acme:aws:parameter-store:prod at ci/shared-token from old-bot" in plan.out
+    assert cli("apply", str(repo), "--today", TODAY, env=emulator.env).code == 0
+    assert set(emulator.accounts()) == {"new-bot"}
+
+
+def test_drift_reports_an_account_sharing_our_secret(tmp_path: Path, emulator: ServedEmulator, cli: CliRunner) -> None:
+    repo = _repo(tmp_path / "repo")
+    write(repo / "reconciler.yaml", "version: 1\npaths: [accounts]\nownership: {tag_value: va-reconciler:acme/dr}\n")
+    write(repo / "accounts" / "a.yaml", _shared_path("ours-bot"))
+    commit_all(repo, "ours-bot")
+    assert cli("apply", str(repo), "--today", TODAY, env=emulator.env).code == 0
+    store = {
+        "type": "secret-store",
+        "integration_fqn": "acme:aws:parameter-store:prod",
+        "secret_path": "ci/shared-token",
+    }
+    clicked = {"type": "virtual-account", "name": "clicked-bot", "secret_store_config": store}
+    emulator.admin("PUT", f"{API}/virtual-accounts", json={"manifest": clicked}).raise_for_status()
+    drift = cli("drift", str(repo), "--today", TODAY, "--detailed-exitcode", env=emulator.env)
+    assert drift.code == 2
+    assert "ours-bot" in drift.out and "as clicked-bot's does" in drift.out
+
+
+def test_an_extended_date_does_not_keep_the_active_token_alive(
+    tmp_path: Path, emulator: ServedEmulator, cli: CliRunner
+) -> None:
+    """The account's date moves to 2027-10-01, the token issued for 2027-01-20 stays as it was: plan says so,
+    and once that day has passed drift reports the dead token although the account runs on."""
+    repo = _repo(tmp_path / "repo")
+    write(repo / "reconciler.yaml", "version: 1\npaths: [accounts]\nownership: {tag_value: va-reconciler:acme/ex}\n")
+    write(repo / "accounts" / "a.yaml", ACCOUNT.format(name="exp-bot") + 'expiration_date: "2027-01-20"\n')
+    commit_all(repo, "exp-bot")
+    assert cli("apply", str(repo), "--today", TODAY, env=emulator.env).code == 0
+    write(repo / "accounts" / "a.yaml", ACCOUNT.format(name="exp-bot") + 'expiration_date: "2027-10-01"\n')
+    commit_all(repo, "extend")
+    plan = cli("plan", str(repo), "--today", TODAY, env=emulator.env)
+    assert "extends expiration_date to 2027-10-01, but the active token keeps its own expiry, 2027-01-20" in plan.out
+    assert cli("apply", str(repo), "--today", TODAY, env=emulator.env).code == 0
+    early = cli("drift", str(repo), "--today", "2026-12-01", "--detailed-exitcode", env=emulator.env)
+    assert early.code == 0, early.out  # 50 days ahead: beyond the 30-day warning
+    soon = cli("drift", str(repo), "--today", "2027-01-10", "--detailed-exitcode", env=emulator.env)
+    assert soon.code == 2 and "the active token expires in 10 days (2027-01-20)" in soon.out
+    emulator.admin("POST", "/_emulator/clock", json={"now": "2027-01-25T12:00:00Z"}).raise_for_status()
+    dead = cli("drift", str(repo), "--today", "2027-01-25", "--detailed-exitcode", env=emulator.env)
+    assert dead.code == 2, dead.out
+    assert "exp-bot" in dead.out and "the active token no longer works (expired or revoked)" in dead.out

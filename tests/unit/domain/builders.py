@@ -18,9 +18,10 @@ STORE = {"type": "secret-store", "integration_fqn": "acme:aws:secrets-manager", 
 
 
 def manifest(name: str, **fields: Any) -> dict[str, Any]:
-    """A virtual-account manifest whose token goes to a secret store (so a create is never blocked);
-    `secret_store_config=None` leaves the store out."""
-    body = {"type": "virtual-account", "name": name, "secret_store_config": dict(STORE), **fields}
+    """A virtual-account manifest whose token goes to a secret store, a path of its own (so a create is never
+    blocked); `secret_store_config=None` leaves the store out."""
+    store = {**STORE, "secret_path": f"ci/{name}"}
+    body = {"type": "virtual-account", "name": name, "secret_store_config": store, **fields}
     return {key: value for key, value in body.items() if value is not None}
 
 

@@ -53,7 +53,7 @@ def test_creates_updates_and_deletes_in_order_each_reported() -> None:
         ("b", Action.DELETE, OutcomeStatus.APPLIED, "deleted"),
         ("c", Action.DELETE, OutcomeStatus.APPLIED, "deleted"),
         ("d", Action.CREATE, OutcomeStatus.APPLIED,
-         "created; token -> secret store acme:aws:secrets-manager at ci/bot (synced by the control plane)"),
+         "created; token -> secret store acme:aws:secrets-manager at ci/d (synced by the control plane)"),
     ]  # fmt: skip
     first_delete = next(i for i, (op, _) in enumerate(control.writes) if op == "delete")
     assert all(op == "put" for op, _ in control.writes[:first_delete])  # deletes last
@@ -157,7 +157,7 @@ def test_a_lost_create_response_is_recovered_by_name() -> None:
         ("bare", OutcomeStatus.APPLIED, "created (response lost; token recovered by GET .../token); token written to "
          "memory:bare"),
         ("stored", OutcomeStatus.APPLIED,
-         "created; token -> secret store acme:aws:secrets-manager at ci/bot (synced by the control plane)"),
+         "created; token -> secret store acme:aws:secrets-manager at ci/stored (synced by the control plane)"),
     }  # fmt: skip
     assert sink.tokens["bare"] == control.records["bare"].token
     again = InMemoryControlPlane(faults={3: Fault.RECOVERED})
