@@ -1,7 +1,9 @@
 """One retry policy for both HTTP clients (the control plane's and GitHub's), on tenacity
 (reference/security-and-reliability.md §5.1-5.2):
 - the server's `Retry-After` (delta-seconds or an HTTP date) wins, capped; otherwise a full-jitter
-  exponential backoff, random(0, min(cap, base * 2^(attempt-1)));
+  exponential backoff, random(0, min(cap, base * 2^(attempt-1))), never shorter than a documented floor
+  that doubles with each attempt (GitHub's secondary rate limit: "wait for at least one minute", then
+  "an exponentially increasing amount of time");
 - a bounded number of attempts, and a deadline for the whole run;
 - what is worth retrying is the caller's decision (`transient`), per operation.
 The arithmetic is pure: time and randomness are parameters, so tests need no clock."""
@@ -51,19 +53,27 @@ def retry_after_seconds(header: str | None, now: datetime) -> float | None:
 
 
 def backoff_seconds(
-    attempt: int, retry_after: str | None, policy: RetryPolicy, now: datetime, random_unit: float
+    attempt: int,
+    retry_after: str | None,
+    policy: RetryPolicy,
+    now: datetime,
+    random_unit: float,
+    floor: float = 0.0,
 ) -> float:
     """How long to wait before attempt `attempt + 1` (attempts count from 1). The server's Retry-After wins,
-    capped; otherwise a full-jitter exponential backoff: random(0, min(cap, base * 2^(attempt-1)))."""
+    capped; otherwise a full-jitter exponential backoff, random(0, min(cap, base * 2^(attempt-1))), and at
+    least `floor * 2^(attempt-1)` seconds when the server documents a floor (0: none)."""
     told = retry_after_seconds(retry_after, now)
     if told is not None:
         return min(told, policy.retry_after_cap)
-    return float(random_unit * min(policy.backoff_cap, policy.backoff_base * 2.0 ** (attempt - 1)))
+    jitter = float(random_unit * min(policy.backoff_cap, policy.backoff_base * 2.0 ** (attempt - 1)))
+    return max(jitter, floor * 2.0 ** (attempt - 1))
 
 
 class Retries:
     """The shared policy, bound to a run: its deadline starts when this object is made. `retry_after_of`
-    reads the server's hint from an error (None when it gave none)."""
+    reads the server's hint from an error (None when it gave none); `floor_of` the documented shortest
+    wait for it, in seconds (0 when there is none); `on_wait(seconds, error)` is told before each wait."""
 
     def __init__(
         self,
@@ -72,20 +82,29 @@ class Retries:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         sleep_sync: Callable[[float], None] = time.sleep,
         on_wait: Callable[[float, BaseException | None], None] | None = None,
+        floor_of: Callable[[BaseException], float] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.policy = policy
         self._retry_after_of = retry_after_of
+        self._floor_of = floor_of
         self._sleep = sleep
         self._sleep_sync = sleep_sync
         self._on_wait = on_wait
-        self._deadline = time.monotonic() + policy.deadline
+        self._clock = clock
+        self._deadline = clock() + policy.deadline
+
+    def remaining(self) -> float:
+        """Seconds left before the run's deadline (never negative)."""
+        return max(0.0, self._deadline - self._clock())
 
     def _wait(self, state: RetryCallState) -> float:
         outcome = state.outcome
         error = outcome.exception() if outcome is not None else None
         hint = self._retry_after_of(error) if error is not None else None
-        seconds = backoff_seconds(state.attempt_number, hint, self.policy, datetime.now(UTC), random.random())
-        if time.monotonic() + seconds > self._deadline:
+        floor = self._floor_of(error) if error is not None and self._floor_of is not None else 0.0
+        seconds = backoff_seconds(state.attempt_number, hint, self.policy, datetime.now(UTC), random.random(), floor)
+        if seconds > self.remaining():
             raise DeadlineExceeded(
                 f"gave up: retrying would pass the {self.policy.deadline:.0f} s deadline of this run"
             ) from error

@@ -11,14 +11,18 @@ from pathlib import Path
 
 from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
 from reconciler.adapters.controlplane.errors import Rejected
+from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.running import run
 from reconciler.app.validate import LoadedRepository, load_repository
+from reconciler.domain.errors import TokenSinkError
 from reconciler.domain.executor import bounded
+from reconciler.domain.grants import accounts_named
 from reconciler.domain.kinds import KINDS
 from reconciler.domain.plan import Change, Plan
-from reconciler.domain.planner import Planner, PlanOptions
+from reconciler.domain.planner import PlanOptions, access_of, make_changes
 from reconciler.domain.ports import ControlPlane, ManifestSource
 from reconciler.domain.resources import LiveResource
+from reconciler.domain.values import Problem
 from reconciler.domain.vocabulary import Action, Kind
 
 
@@ -31,15 +35,22 @@ class PlanRequest:
     today: date
     token_dir: Path | None = None
     allow_mass_delete: bool = False
+    policy_source: ManifestSource | None = None  # a pull request's base branch: where policy comes from
+    policy_unchecked: Problem | None = None  # why the base branch's policy could not be read: fails the plan
 
 
 def plan(request: PlanRequest) -> Plan:
-    return run(_plan(request, load_repository(request.source, request.today)))  # read before any event loop
+    repository = load_repository(request.source, request.today, request.policy_source)  # before any event loop
+    return run(_plan(request, repository))
 
 
 async def _plan(request: PlanRequest, repository: LoadedRepository) -> Plan:
     async with client_for(request.connection, repository) as client:
-        return await fresh_plan(request, repository, client)
+        planned = await fresh_plan(request, repository, client)
+    if request.policy_unchecked is None:
+        return planned
+    # the whole plan is still shown, so that reviewers see it, but it fails: its policy was not the base's
+    return replace(planned, problems=(request.policy_unchecked, *planned.problems))
 
 
 def client_for(connection: Connection, repository: LoadedRepository, read_only: bool = False) -> ControlPlaneClient:
@@ -70,26 +81,47 @@ async def fresh_plan(
         ownership=config.ownership,
         prune=config.prune.enabled,
         desired_count=len(report.resources),
+        notices=repository.notices,
     )
     if report.errors:
         return header  # never plan from a partly invalid repository: a missing manifest could read as a delete
-    options = PlanOptions(request.today, request.token_dir is not None, request.allow_mass_delete)
-    planner = Planner(report.resources, config, options)
-    live_count = 0
-    for rules in KINDS:
-        async for page in client.pages(rules.kind):  # planned page by page; decided only once all are read
-            planner.add(page)
-            live_count += len(page)
-    changes = planner.changes()
-    checked = await _dry_run([c for c in changes if _dry_runs(c) and dry_run_needed(c)], client, config.concurrency)
-    if checked:
-        changes = tuple(checked.get(c.key, c) for c in changes)
-    return replace(header, changes=changes, live_count=live_count)
+    live = await list_live(client)
+    options = PlanOptions(
+        request.today,
+        request.token_dir is not None,
+        request.allow_mass_delete,
+        _unwritable(request.token_dir),
+        unread=tuple(f"{p.position}: {p.message}" for p in report.errors),  # a dropped document is always an error
+    )
+    changes = make_changes(report.resources, live, config, options)
+    existing = {r.name for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}
+    checked = await _dry_run(changes, client, existing, dry_run_needed, config.concurrency)
+    access = access_of(report.resources, live, checked, config)
+    return replace(header, changes=checked, live_count=len(live), access=access)
 
 
-async def _dry_run(changes: Sequence[Change], client: ControlPlane, concurrency: int) -> dict[tuple[Kind, str], Change]:
-    """Ask the server to validate each of `changes`, `concurrency` at a time; a rejection becomes the change's
-    error. Returns the checked changes by key."""
+def _unwritable(token_dir: Path | None) -> str:
+    """Why --token-dir cannot take a token ("" when it can, or is not used): probed before any write."""
+    if token_dir is None:
+        return ""
+    try:
+        TokenDir(token_dir).probe()
+    except TokenSinkError as exc:
+        return str(exc)
+    return ""
+
+
+async def _dry_run(
+    changes: Sequence[Change],
+    client: ControlPlane,
+    accounts: set[str],
+    needed: Callable[[Change], bool],
+    concurrency: int,
+) -> tuple[Change, ...]:
+    """Ask the server to validate every create and update that `needed` says to, `concurrency` at a time (one
+    task per worker, not per change: `executor.bounded`); a rejection becomes the change's error. A role
+    binding naming an account this plan creates cannot be dry-run before that account exists (the server
+    checks its subjects): it is validated at apply, after its accounts, and the plan says so."""
 
     async def check(change: Change) -> Change:
         try:
@@ -98,7 +130,13 @@ async def _dry_run(changes: Sequence[Change], client: ControlPlane, concurrency:
             return change.with_errors(f"the control plane rejects it: {exc}")
         return change
 
-    return {c.key: c for c in await bounded(changes, check, concurrency)}
+    deferred = {c.key for c in changes if _dry_runs(c) and not set(accounts_named(c.desired or {})) <= accounts}
+    ready = [c for c in changes if _dry_runs(c) and c.key not in deferred and needed(c)]
+    checked = {c.key: c for c in await bounded(ready, check, concurrency)}
+    note = "not dry-run: it names accounts this plan creates; the control plane validates it at apply, after them"
+    return tuple(
+        replace(c, warnings=(*c.warnings, note)) if c.key in deferred else checked.get(c.key, c) for c in changes
+    )
 
 
 def _dry_runs(change: Change) -> bool:

@@ -6,24 +6,29 @@ from pathlib import Path
 
 from reconciler.domain.errors import UsageError
 from reconciler.manifests.yaml_loader import load_trusted
-from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE
+from reconciler.schema import CONFIG_SCHEMA_FILE, SCHEMA_FILES
 from reconciler.schema.generate import build_manifest_schema, render_json
 
-MANIFEST_SOURCE = Path("schemas/virtual-account.manifest.yaml")
+
+def _source_of(schema_file: str) -> Path:
+    """`virtual-account.schema.json` is generated from `schemas/virtual-account.manifest.yaml`."""
+    return Path("schemas") / schema_file.replace(".schema.json", ".manifest.yaml")
 
 
 def expected_artifacts(project: Path) -> dict[Path, str]:
-    """Every generated file and the text it must hold, computed from the sources in `project`."""
-    source = project / MANIFEST_SOURCE
-    if not source.is_file():
-        raise UsageError(f"{source}: not found; run this from a va-reconciler checkout or pass --project")
-    manifest = render_json(build_manifest_schema(load_trusted(source.read_text(encoding="utf-8"))))
+    """Every generated file and the text it must hold, computed from the sources in `project`: one schema per
+    resource kind (in `schemas/` for editors and in the package for run time) and the packaged config schema."""
+    artifacts: dict[Path, str] = {}
+    for schema_file in SCHEMA_FILES.values():
+        source = project / _source_of(schema_file)
+        if not source.is_file():
+            raise UsageError(f"{source}: not found; run this from a va-reconciler checkout or pass --project")
+        generated = render_json(build_manifest_schema(load_trusted(source.read_text(encoding="utf-8"))))
+        artifacts[project / "schemas" / schema_file] = generated
+        artifacts[project / "reconciler" / "data" / schema_file] = generated
     config = (project / "schemas" / CONFIG_SCHEMA_FILE).read_text(encoding="utf-8")
-    return {
-        project / "schemas" / MANIFEST_SCHEMA_FILE: manifest,
-        project / "reconciler" / "data" / MANIFEST_SCHEMA_FILE: manifest,
-        project / "reconciler" / "data" / CONFIG_SCHEMA_FILE: config,
-    }
+    artifacts[project / "reconciler" / "data" / CONFIG_SCHEMA_FILE] = config
+    return artifacts
 
 
 def stale_artifacts(project: Path) -> list[Path]:

@@ -7,31 +7,35 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from typing import Any
 
 from reconciler.app.running import settled
-from reconciler.domain.checks import check_resource, duplicate_names
-from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data
+from reconciler.domain.checks import across_resources, check_resource
+from reconciler.domain.config import CONFIG_FILE, RepoConfig, RepositoryIdentity, config_from_data, policy_from_data
+from reconciler.domain.destinations import DESTINATION_FIELDS
 from reconciler.domain.documents import DocumentClass, classify
+from reconciler.domain.errors import ConfigError
 from reconciler.domain.ports import ManifestSource, SourceFile
 from reconciler.domain.resources import DesiredResource, SkippedDocument, ValidationReport
 from reconciler.domain.values import Position, Problem
 from reconciler.manifests.yaml_loader import LoadedDocument, ValuePositions, load_documents
-from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, packaged_schema
+from reconciler.schema import CONFIG_SCHEMA_FILE, SCHEMA_FILES, packaged_schema
 from reconciler.schema.validate import SchemaValidator
 
 
 @dataclass(frozen=True)
 class LoadedRepository:
-    """The desired state read from one source, with the config that scoped it."""
+    """The desired state read from one source, with the config that scoped it and what a reviewer must know
+    about the run (e.g. that the change edits policy, which takes effect after merge)."""
 
     config: RepoConfig
     report: ValidationReport
     description: str
     revision: str | None
+    notices: tuple[str, ...] = ()
 
 
 @cache
@@ -39,18 +43,28 @@ def _validator(name: str) -> SchemaValidator:
     return SchemaValidator(packaged_schema(name))
 
 
-def load_repository(source: ManifestSource, today: date, keep_manifests: bool = True) -> LoadedRepository:
-    """Every manifest under the configured paths, checked. Without `keep_manifests` (validate), the report
-    lists each resource without its manifest (`DesiredResource.listed`): checked as read, then let go."""
+def load_repository(
+    source: ManifestSource, today: date, policy_source: ManifestSource | None = None, check_policy: bool = False
+) -> LoadedRepository:
+    """Every manifest of `source`, checked. With `policy_source` (a pull request's base branch), the policy comes
+    from there: the change under review cannot relax it. With `check_policy` (the validate command), policy
+    violations are problems too; plan, apply and drift leave them to the planner.
+
+    Validate (`check_policy`) keeps of each resource only what checks across resources read
+    (`DesiredResource.listed`), and reads on both cores past one chunk of files; plan, apply and drift keep
+    whole manifests, and forget value positions once a valid repository's checks ran."""
     config_data, problems = _read_config(source)
     if problems:
         report = ValidationReport(files=1, resources=(), skipped=(), problems=tuple(problems))
         return LoadedRepository(RepoConfig(), report, source.description, source.revision)
-    config = config_from_data(config_data, _lazy_repository_id(source, config_data))
-    read = _read_all(source.files(config.paths), today, keep_manifests)
+    config = config_from_data(config_data, _lazy_identity(source, config_data))
+    notices: tuple[str, ...] = ()
+    if policy_source is not None:
+        config, notices = _base_policy(config, policy_source)
+    read = _read_all(source.files(config.paths), _Checks(today, config, check_policy), keep_manifests=not check_policy)
     settled()
-    problems += read.problems + duplicate_names(read.resources)
-    if keep_manifests and not problems:
+    problems += read.problems + across_resources(read.resources)
+    if not check_policy and not problems:
         _release_positions(read.resources)
     report = ValidationReport(
         files=read.files,
@@ -58,12 +72,21 @@ def load_repository(source: ManifestSource, today: date, keep_manifests: bool = 
         skipped=tuple(read.skipped),
         problems=tuple(sorted(problems)),
     )
-    return LoadedRepository(config, report, source.description, source.revision)
+    return LoadedRepository(config, report, source.description, source.revision, notices)
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What checking one resource on its own needs (`checks.check_resource`)."""
+
+    today: date
+    config: RepoConfig
+    policy: bool
 
 
 @dataclass
 class _Read:
-    """What reading some files found, each resource already checked on its own (`check_resource`)."""
+    """What reading some files found, each resource already checked on its own."""
 
     files: int = 0
     resources: list[DesiredResource] = field(default_factory=list)
@@ -86,39 +109,39 @@ def _release_positions(resources: list[DesiredResource]) -> None:
             resource.value_positions.release()
 
 
-def _read_chunk(files: list[SourceFile], today: date, keep_manifests: bool) -> _Read:
+def _read_chunk(files: list[SourceFile], checks: _Checks, keep_manifests: bool) -> _Read:
     read = _Read(files=len(files))
     for file in files:
         found: list[DesiredResource] = []
         read.problems += _read_file(file, found, read.skipped)
         for resource in found:
-            read.problems += check_resource(resource, today)
-        read.resources += found if keep_manifests else [r.listed() for r in found]
+            read.problems += check_resource(resource, checks.today, checks.config, checks.policy)
+        read.resources += found if keep_manifests else [r.listed(DESTINATION_FIELDS) for r in found]
     return read
 
 
 # Validate parses on both cores when a repository has more than one chunk of files: a forked worker takes the
 # chunks it keeps up with (this process also reads every file, so the split follows the two processes' speed on
-# a shared machine) and sends back only names, positions and problems. Measured by benchmarks/parallel.py (2 cores):
-# about 1.3x at 1,000 files and 1.5x at 10,000 on the parsing itself. Plan and apply keep one process: their
-# manifests must come back pickled (about 26 µs each), and at 100,000 accounts on this shared machine the pool
-# made plan slower (47 s against 34 s) and larger (510 MB against 496 MB peak).
+# a shared machine) and sends back only names, positions, destinations and problems. Measured by
+# benchmarks/parallel.py (2 cores). Plan and apply keep one process: their manifests must come back pickled
+# (about 26 µs each), and at 100,000 accounts on this shared machine the pool made plan slower (47 s against
+# 34 s) and larger (510 MB against 496 MB peak).
 CHUNK_FILES = 250
 WORKER_QUEUE = 2  # chunks waiting for the worker; past that, this process parses the chunk itself
 _FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
-def _read_all(files: Iterator[SourceFile], today: date, keep_manifests: bool) -> _Read:
+def _read_all(files: Iterator[SourceFile], checks: _Checks, keep_manifests: bool) -> _Read:
     """Every file, in order: in this process, or (validate, more than CHUNK_FILES files) over two. Called
     before any event loop or thread starts: the worker is forked."""
     chunks = _chunks(files)
     first = next(chunks, [])
     second = next(chunks, None)
     if second is None or keep_manifests or _FORK is None:
-        read = _read_chunk(first, today, keep_manifests)
+        read = _read_chunk(first, checks, keep_manifests)
         for chunk in itertools.chain([second] if second else [], chunks):
             settled()
-            read.add(_read_chunk(chunk, today, keep_manifests))
+            read.add(_read_chunk(chunk, checks, keep_manifests))
         return read
     from concurrent.futures import ProcessPoolExecutor  # only for repositories of more than one chunk
 
@@ -129,10 +152,10 @@ def _read_all(files: Iterator[SourceFile], today: date, keep_manifests: bool) ->
             while queued and queued[0].done():
                 queued.popleft()
             if len(queued) < WORKER_QUEUE:  # the worker is keeping up: give it this chunk too
-                queued.append(pool.submit(_read_chunk, chunk, today, False))
+                queued.append(pool.submit(_read_chunk, chunk, checks, False))
                 parts.append(queued[-1])
             else:
-                parts.append(_read_chunk(chunk, today, False))
+                parts.append(_read_chunk(chunk, checks, False))
         read = _Read()
         for part in parts:
             read.add(part.result() if isinstance(part, Future) else part)
@@ -144,10 +167,26 @@ def _chunks(files: Iterator[SourceFile]) -> Iterator[list[SourceFile]]:
         yield chunk
 
 
-def _lazy_repository_id(source: ManifestSource, config_data: dict[str, Any] | None) -> str:
-    """Only derive the repository id (a Git call) when the config does not name the owner itself."""
+def _base_policy(config: RepoConfig, base: ManifestSource) -> tuple[RepoConfig, tuple[str, ...]]:
+    """`config` with the base branch's policy, and a notice when the change under review edits it."""
+    data, problems = _read_config(base)
+    if problems:
+        first = problems[0]
+        raise ConfigError(f"the base branch's reconciler.yaml is invalid ({first.position}: {first.message})")
+    policy = policy_from_data((data or {}).get("policy", {}))
+    if policy == config.policy:
+        return config, ()
+    notice = (
+        "this change edits the policy in reconciler.yaml: it takes effect after merge; this run uses the policy of "
+        f"the base branch ({base.description})"
+    )
+    return replace(config, policy=policy), (notice,)
+
+
+def _lazy_identity(source: ManifestSource, config_data: dict[str, Any] | None) -> RepositoryIdentity:
+    """Only derive the repository's identity (a Git call) when the config does not name the owner itself."""
     ownership = (config_data or {}).get("ownership", {})
-    return "" if "tag_value" in ownership else source.repository_id
+    return RepositoryIdentity("") if "tag_value" in ownership else source.identity
 
 
 def _read_config(source: ManifestSource) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -193,7 +232,9 @@ def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list
             continue
         if not document.clean:
             continue  # the loader already reported why; its value is not what the author wrote
-        found = _validator(MANIFEST_SCHEMA_FILE).problems(value, document.position_of, document.key_position_of)
+        found = _validator(SCHEMA_FILES[classified.kind]).problems(
+            value, document.position_of, document.key_position_of
+        )
         problems.extend(found)
         if not found:
             resources.append(

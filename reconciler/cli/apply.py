@@ -48,6 +48,7 @@ def apply(path: str, ref: str | None, today: date | None, token_dir: Path | None
     if github_report or in_actions():
         from reconciler.app.github import github_context, publish_apply
 
-        for message in publish_apply(report, github_context(os.environ), environment, github_report).messages:
+        context = github_context(os.environ)
+        for message in publish_apply(report, context, environment, github_report, Path(path)).messages:
             click.echo(message)
     return ExitCode.OK if report.converged else ExitCode.INVALID

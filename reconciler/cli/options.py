@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -13,12 +14,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from reconciler.domain.errors import UsageError
+
 if TYPE_CHECKING:
     from reconciler.app.plan import PlanRequest
+    from reconciler.domain.ports import ManifestSource
+    from reconciler.domain.values import Problem
     from reconciler.render.reporters import Reporter
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("text", "json", "markdown", "github")
+_YYYY_MM_DD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def today_utc() -> date:
@@ -31,7 +37,9 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
-        try:
+        try:  # fromisoformat alone also takes 20261122 and 2026-W47-7
+            if _YYYY_MM_DD.fullmatch(str(value)) is None:
+                raise ValueError(value)
             return date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a date in the format yyyy-mm-dd", param, ctx)
@@ -128,17 +136,54 @@ def write_out(out: Path | None, render: Callable[[], str]) -> None:
         out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
+policy_ref_option = click.option(
+    "--policy-ref",
+    default=None,
+    metavar="REF",
+    help="Read the policy of reconciler.yaml at this Git ref (the base branch), so the change under review cannot "
+    "relax it.  [default: in a GitHub pull request, the base branch (GITHUB_BASE_REF)]",
+)
+
+
+def policy_source(path: str, policy_ref: str | None) -> tuple[ManifestSource | None, Problem | None]:
+    """Where policy comes from: `--policy-ref`, else a pull request's base branch in GitHub Actions, else the
+    manifests' own reconciler.yaml (None). When a pull request's base is not in the clone: no source and an
+    error saying how to fetch it, so that the run still reports everything else and still fails. A
+    `--policy-ref` that does not exist is a usage error (UsageError)."""
+    from reconciler.adapters.git_source import open_base_source, open_source
+    from reconciler.domain.config import CONFIG_FILE
+    from reconciler.domain.values import Position, Problem
+
+    if policy_ref is not None:
+        return open_source(path, policy_ref), None
+    base = os.environ.get("GITHUB_BASE_REF", "")
+    if not (in_actions() and base and os.environ.get("GITHUB_EVENT_NAME", "").startswith("pull_request")):
+        return None, None
+    try:
+        return open_base_source(path, base), None
+    except UsageError as missing:
+        return None, Problem(Position(CONFIG_FILE, 1, 1), f"policy not checked: {missing}")
+
+
 def plan_request(
-    path: str, ref: str | None, today: date | None, token_dir: Path | None = None, allow_mass_delete: bool = False
+    path: str,
+    ref: str | None,
+    today: date | None,
+    token_dir: Path | None = None,
+    allow_mass_delete: bool = False,
+    policy_ref: str | None = None,
 ) -> PlanRequest:
     from reconciler.adapters.controlplane.connection import connect
     from reconciler.adapters.git_source import open_source
     from reconciler.app.plan import PlanRequest
 
+    base, unchecked = policy_source(path, policy_ref)
     return PlanRequest(
         source=open_source(path, ref),
         connection=connect(Path(path), os.environ),
         today=today or today_utc(),
         token_dir=token_dir,
         allow_mass_delete=allow_mass_delete,
+        policy_source=base,
+        policy_unchecked=unchecked,
     )

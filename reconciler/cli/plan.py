@@ -14,6 +14,7 @@ from reconciler.cli.options import (
     mass_delete_option,
     output_options,
     plan_request,
+    policy_ref_option,
     reporter_for,
     source_options,
     token_dir_option,
@@ -31,14 +32,21 @@ from reconciler.domain.errors import ExitCode
 @click.option("--show-unchanged", is_flag=True, help="List unchanged accounts too.")
 @click.option("--github-comment", is_flag=True, help="Post or update the plan as one sticky pull-request comment.")
 @environment_option
+@policy_ref_option
 def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None, allow_mass_delete: bool,
          output_format: str | None, out: Path | None, detailed_exitcode: bool, show_unchanged: bool,
-         github_comment: bool, environment: str) -> int:  # fmt: skip
+         github_comment: bool, environment: str, policy_ref: str | None) -> int:  # fmt: skip
     """Compare the manifests under PATH with the control plane and show what apply would do. Writes nothing;
     every create and update is dry-run by the control plane."""
     from reconciler.app.plan import plan as make_plan
 
-    result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete))
+    publishing = github_comment or in_actions()
+    try:
+        result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete, policy_ref))
+    except Exception as error:  # any failure: the pull request must not keep showing an older plan
+        if publishing:
+            _publish_failure(error, environment, github_comment)
+        raise
     write_out(out, result.to_json)
     click.echo(reporter_for(output_format, show_unchanged=show_unchanged).plan(result))
     if out is not None:
@@ -53,3 +61,10 @@ def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None,
     if detailed_exitcode and result.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK
+
+
+def _publish_failure(error: Exception, environment: str, github_comment: bool) -> None:
+    from reconciler.app.github import github_context, publish_plan_failure
+
+    for message in publish_plan_failure(error, github_context(os.environ), environment, github_comment).messages:
+        click.echo(message, err=True)

@@ -8,11 +8,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from reconciler.domain.access import undeclared_grants
 from reconciler.domain.config import RepoConfig
+from reconciler.domain.destinations import shared_live
 from reconciler.domain.diff import FieldDiff, diff
-from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules
+from reconciler.domain.grants import LEGACY, accounts_named, grants_of
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
 from reconciler.domain.ownership import Holder, token_pending
 from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.token_life import RENEW, dies_first
 from reconciler.domain.values import JsonValue, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import DriftKind, Kind
 
@@ -76,12 +80,14 @@ class DriftReport:
 def detect_drift(
     desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, today: date
 ) -> tuple[Finding, ...]:
-    context = OwnershipContext(config.ownership)
+    context = context_for(desired, live, config.ownership, config.adopt)
     findings: list[Finding] = []
     for rules in KINDS:
         wanted = [d for d in desired if d.kind == rules.kind]
         held = [r for r in live if r.kind == rules.kind]
         findings.extend(_kind_findings(rules, wanted, held, config, today, context))
+    findings.extend(_legacy_grants_outside_git(desired, live, config, context))
+    findings.extend(_shared_destinations(desired, live, context))
     return tuple(sorted(findings, key=lambda f: (f.name, f.kind, f.resource_kind)))
 
 
@@ -101,7 +107,7 @@ def _kind_findings(
     for held in live:
         ours = rules.ownership(held, context).ours
         if held.name not in wanted:
-            findings.append(_absent_finding(rules, held, config, context))
+            findings.extend(_absent_findings(rules, held, config, context))
         if ours and rules.issues_tokens:
             findings.extend(_expiry_findings(held, today, config.policy.expiry_warning_days))
     return findings
@@ -119,7 +125,10 @@ def _desired_findings(
         detail = "in Git, but not in the control plane (deleted out of band, or not applied yet)"
         return [Finding(DriftKind.MISSING, kind, name, detail)]
     if not rules.ownership(live, context).ours:
-        detail = f"an account with this name exists without this repository's ownership tag {config.ownership.key}"
+        if kind == Kind.VIRTUAL_ACCOUNT:
+            detail = f"an account with this name exists without this repository's ownership tag {config.ownership.key}"
+        else:
+            detail = "a role binding with this name exists and grants access to subjects this repository does not own"
         return [Finding(DriftKind.CONFLICT, kind, name, detail)]
     wanted, have = rules.comparable(rules.as_sent(resource.manifest, context), live.manifest)
     findings = []
@@ -133,29 +142,96 @@ def _desired_findings(
     return findings
 
 
-def _absent_finding(
+def _absent_findings(
     rules: ResourceRules, resource: LiveResource, config: RepoConfig, context: OwnershipContext
-) -> Finding:
+) -> list[Finding]:
     ownership = rules.ownership(resource, context)
+    if rules.kind == Kind.ROLE_BINDING:
+        return _undeclared_binding(resource, ownership.holder, ownership.other, context)
     if ownership.ours:
         detail = "carries this repository's ownership tag but is not in Git"
-        return Finding(DriftKind.ORPHANED, rules.kind, resource.name, detail)
+        return [Finding(DriftKind.ORPHANED, rules.kind, resource.name, detail)]
     if ownership.holder == Holder.OTHER:
         detail = f"managed elsewhere ({config.ownership.key}={ownership.other})"
     else:
         detail = "not managed from Git"
-    return Finding(DriftKind.UNMANAGED, rules.kind, resource.name, detail)
+    return [Finding(DriftKind.UNMANAGED, rules.kind, resource.name, detail)]
+
+
+def _undeclared_binding(
+    resource: LiveResource, holder: Holder, others: str, context: OwnershipContext
+) -> list[Finding]:
+    """A binding not in Git is drift only when it grants access to accounts this repository owns."""
+    if holder == Holder.NOBODY:
+        return []
+    owned = sorted(a for a in accounts_named(resource.manifest) if a in context.owned_accounts)
+    grants = ", ".join(sorted(str(g) for g in grants_of(Kind.ROLE_BINDING, resource.manifest)))
+    detail = f"grants {grants} to {', '.join(owned)} (owned by this repository) and is not in Git"
+    if holder == Holder.SHARED:
+        detail += f"; it also names {others}"
+    return [Finding(DriftKind.UNDECLARED_ACCESS, Kind.ROLE_BINDING, resource.name, detail)]
+
+
+def _legacy_grants_outside_git(
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, context: OwnershipContext
+) -> list[Finding]:
+    """Grants an owned account holds through `permissions` that Git declares nowhere (omitting `permissions`
+    keeps server grants, so this is how access granted outside Git stays visible)."""
+    in_git = {d.name for d in desired if d.kind == Kind.VIRTUAL_ACCOUNT}
+    findings = []
+    for account in sorted(context.owned_accounts & in_git):
+        legacy = [s for s in undeclared_grants(desired, live, account, config.policy) if s.via == LEGACY]
+        if legacy:
+            grants = ", ".join(str(s.grant) for s in legacy)
+            detail = f"holds {grants} through its permissions, which Git declares nowhere"
+            findings.append(Finding(DriftKind.UNDECLARED_ACCESS, Kind.VIRTUAL_ACCOUNT, account, detail))
+    return findings
+
+
+def _shared_destinations(
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], context: OwnershipContext
+) -> list[Finding]:
+    """Each account in Git or owned here that shares a token secret or identity mapping with another live
+    account (a rename that left the old account live, a secret path set by hand)."""
+    ours = context.owned_accounts | {d.name for d in desired if d.kind == Kind.VIRTUAL_ACCOUNT}
+    findings = []
+    for destination, names in shared_live(live).items():
+        for name in (n for n in names if n in ours):
+            others = ", ".join(n for n in names if n != name)
+            detail = f"{destination.clash(others)}; give each account its own, or delete the one no longer used"
+            findings.append(Finding(DriftKind.SHARED_DESTINATION, Kind.VIRTUAL_ACCOUNT, name, detail))
+    return findings
 
 
 def _expiry_findings(resource: LiveResource, today: date, warning_days: int) -> list[Finding]:
+    """The account's expiry, or, when it dies first, the active token's (a token keeps its own expiry when
+    the account's date is extended: `token_life.py`)."""
     kind, name = resource.kind, resource.name
     raw = resource.manifest.get("expiration_date")
     if resource.is_expired:
         return [Finding(DriftKind.EXPIRED, kind, name, f"the token expired ({raw})")]
+    if resource.token_invalid:
+        detail = f"the active token no longer works (expired or revoked) while the account runs to {raw}: {RENEW}"
+        return [Finding(DriftKind.EXPIRED, kind, name, detail)]
+    token_day = dies_first(resource)
+    if token_day is not None:
+        return _token_expiry(resource, token_day, today, warning_days)
     if isinstance(raw, str):
         days = (date.fromisoformat(raw) - today).days
         if days < 0:
             return [Finding(DriftKind.EXPIRED, kind, name, f"the token expired on {raw}")]
         if days <= warning_days:
             return [Finding(DriftKind.EXPIRING, kind, name, f"the token expires in {days} days ({raw})")]
+    return []
+
+
+def _token_expiry(resource: LiveResource, last_day: date, today: date, warning_days: int) -> list[Finding]:
+    days = (last_day - today).days
+    account = resource.manifest.get("expiration_date") or "no expiration date"
+    if days < 0:
+        detail = f"the active token expired on {last_day}, before the account ({account}): {RENEW}"
+        return [Finding(DriftKind.EXPIRED, resource.kind, resource.name, detail)]
+    if days <= warning_days:
+        detail = f"the active token expires in {days} days ({last_day}), before the account ({account}): {RENEW}"
+        return [Finding(DriftKind.EXPIRING, resource.kind, resource.name, detail)]
     return []

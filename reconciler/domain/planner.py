@@ -6,23 +6,28 @@ Safety is decided here, before any write can be planned:
   claims it (for accounts: carries the ownership tag);
 - prune is off by default; when on, only owned resources absent from Git are deleted, under the plan's
   mass-delete guard (`plan.guard_mass_delete`);
-- a created account whose one-time token has nowhere safe to go is `blocked`;
+- a created account whose one-time token has nowhere safe to go is `blocked`, and so is a create or update
+  taking a secret or identity mapping another account holds after the plan (`destinations.py`);
 - policy: denied roles, the maximum expiry horizon (`policy.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from reconciler.domain.access import access_changes
 from reconciler.domain.config import RepoConfig
+from reconciler.domain.destinations import guard_destinations
 from reconciler.domain.diff import FieldDiff, diff
-from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, rules_for
-from reconciler.domain.ownership import Holder, Ownership, token_destination, token_pending
+from reconciler.domain.grants import AccessChange
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
+from reconciler.domain.ownership import Holder, Ownership, synced_by_control_plane, token_destination, token_pending
 from reconciler.domain.plan import Change, guard_mass_delete
 from reconciler.domain.policy import policy_findings
 from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.token_life import extension_warning
 from reconciler.domain.vocabulary import Action, Kind
 
 
@@ -31,61 +36,52 @@ class PlanOptions:
     today: date
     token_dir: bool = False  # created tokens without a secret store go to a token directory
     allow_mass_delete: bool = False
+    unwritable_token_dir: str = ""  # why the token directory failed its probe: what needs it is blocked
+    unread: tuple[str, ...] = ()  # files or documents that could not be read: no delete may act on the rest
 
 
 def make_changes(
-    desired: Sequence[DesiredResource], live: Iterable[LiveResource], config: RepoConfig, options: PlanOptions
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, options: PlanOptions
 ) -> tuple[Change, ...]:
-    """One change per resource in Git and per owned resource that left Git, ordered by kind, then name."""
-    planner = Planner(desired, config, options)
-    planner.add(live)
-    return planner.changes()
+    """One change per resource in Git and per owned resource that left Git (and, for role bindings, per
+    shared binding naming an owned account), ordered by kind, then name."""
+    context = context_for(desired, live, config.ownership, config.adopt)
+    changes: list[Change] = []
+    accounts_in_git = sum(d.kind == Kind.VIRTUAL_ACCOUNT for d in desired)  # an empty repository prunes nothing
+    for rules in sorted(KINDS, key=lambda r: r.order):
+        wanted = [d for d in desired if d.kind == rules.kind]
+        held = [r for r in live if r.kind == rules.kind]
+        changes.extend(_plan_kind(rules, wanted, held, config, options, context, accounts_in_git))
+    return guard_destinations(changes, live)
 
 
-class Planner:
-    """`make_changes`, fed live resources as they arrive (a listing page at a time), so that a live resource
-    is planned and let go as soon as it is read: only owned resources absent from Git (the deletes) are kept.
-    At 100,000 accounts, holding every live manifest until planning was about a third of plan's peak memory."""
+def access_of(
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], changes: Sequence[Change], config: RepoConfig
+) -> tuple[AccessChange, ...]:
+    """Effective access before and after the plan, for every account it touches (`access.py`)."""
+    context = context_for(desired, live, config.ownership, config.adopt)
+    return access_changes(desired, live, changes, context.owned_accounts, config.policy)
 
-    def __init__(self, desired: Sequence[DesiredResource], config: RepoConfig, options: PlanOptions) -> None:
-        self._config, self._options = config, options
-        self._context = OwnershipContext(config.ownership)
-        self._desired = {rules.kind: {d.name: d for d in desired if d.kind == rules.kind} for rules in KINDS}
-        self._matched: dict[Kind, dict[str, Change]] = {rules.kind: {} for rules in KINDS}
-        self._absent_owned: dict[Kind, list[LiveResource]] = {rules.kind: [] for rules in KINDS}
-        self._owned = dict.fromkeys(self._desired, 0)
 
-    def add(self, live: Iterable[LiveResource]) -> None:
-        """Plan every live resource that Git names; keep the owned ones it does not."""
-        for resource in live:
-            rules = rules_for(resource.kind)
-            ours = rules.ownership(resource, self._context).ours
-            self._owned[resource.kind] += ours
-            wanted = self._desired[resource.kind].get(resource.name)
-            if wanted is not None:
-                self._matched[resource.kind][resource.name] = _plan_resource(
-                    rules, wanted, resource, self._config, self._options, self._context
-                )
-            elif ours:
-                self._absent_owned[resource.kind].append(resource)
-
-    def changes(self) -> tuple[Change, ...]:
-        """Every change, once all live resources were added: creates for what no live resource matched."""
-        changes: list[Change] = []
-        for rules in sorted(KINDS, key=lambda r: r.order):
-            changes.extend(self._kind_changes(rules))
-        return tuple(changes)
-
-    def _kind_changes(self, rules: ResourceRules) -> tuple[Change, ...]:
-        desired, matched = self._desired[rules.kind], self._matched[rules.kind]
-        changes = [
-            matched.get(name) or _plan_resource(rules, d, None, self._config, self._options, self._context)
-            for name, d in desired.items()
-        ]
-        changes.extend(_plan_absent(rules, self._absent_owned[rules.kind], self._config))
-        owned, limits = self._owned[rules.kind], self._config.prune
-        guarded = guard_mass_delete(changes, owned, len(desired), limits, self._options.allow_mass_delete)
-        return tuple(sorted(guarded, key=lambda c: c.name))
+def _plan_kind(
+    rules: ResourceRules,
+    desired: Sequence[DesiredResource],
+    live: Sequence[LiveResource],
+    config: RepoConfig,
+    options: PlanOptions,
+    context: OwnershipContext,
+    accounts_in_git: int,
+) -> tuple[Change, ...]:
+    live_by_name = {resource.name: resource for resource in live}
+    changes = [_plan_resource(rules, d, live_by_name.get(d.name), config, options, context) for d in desired]
+    owned = [r for r in live if rules.ownership(r, context).ours]
+    changes.extend(_plan_absent(rules, desired, owned, config))
+    changes.extend(_plan_shared(rules, desired, live, context))
+    guarded = guard_mass_delete(
+        changes, len(owned), accounts_in_git, config.prune, options.allow_mass_delete, rules.noun
+    )
+    held = hold_deletes(guarded, (config.ownership.provisional, *_unread(options.unread)))
+    return tuple(sorted(held, key=lambda c: c.name))
 
 
 def _plan_resource(
@@ -98,6 +94,7 @@ def _plan_resource(
 ) -> Change:
     manifest = rules.as_sent(resource.manifest, context)
     blocked, warnings = policy_findings(resource, config, options.today)
+    blocked += rules.blockers(resource.manifest, context)
     base = Change(
         kind=rules.kind,
         name=resource.name,
@@ -110,19 +107,25 @@ def _plan_resource(
     if live is None:
         return _plan_create(rules, base, blocked, warnings, config, options)
     ownership = rules.ownership(live, context)
-    adopting = not ownership.ours and (resource.name in config.adopt or rules.claims(resource.manifest, context))
+    asked = resource.name in config.adopt or rules.claims(resource.manifest, context)
+    adopting = not ownership.ours and asked and not config.ownership.provisional
     if not ownership.ours and not adopting:
-        return replace(base, action=Action.CONFLICT, reason=_conflict_reason(resource.name, ownership, config))
+        reason = _conflict_reason(rules, resource.name, ownership, config, asked)
+        return replace(base, action=Action.CONFLICT, reason=reason)
     pending = rules.issues_tokens and token_pending(live.manifest)
     if pending and not options.token_dir:
         blocked.append("its one-time token was never delivered: pass --token-dir to recover it")
+    elif pending and options.unwritable_token_dir:
+        blocked.append(options.unwritable_token_dir)
     if blocked:
         return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
     wanted, have = rules.comparable(manifest, live.manifest)
     diffs = tuple(diff(have, wanted))
     if adopting:
-        warnings.append("adopts an account this repository did not create: the ownership tag is added")
+        warnings.append(_adoption_warning(rules))
     warnings.extend(_update_warnings(diffs))
+    extended = extension_warning(manifest, live) if rules.issues_tokens else None
+    warnings.extend([extended] if extended else [])
     if pending:
         warnings.append("recovers the token a crashed run never delivered (GET .../token) into --token-dir")
     return replace(
@@ -159,13 +162,38 @@ def _plan_create(
             blocked.append(
                 "the one-time token has nowhere safe to go: add secret_store_config to the manifest or pass --token-dir"
             )
+        elif options.unwritable_token_dir and not synced_by_control_plane(base.desired):
+            blocked.append(options.unwritable_token_dir)
     if blocked:
         return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
     return replace(base, action=Action.CREATE, warnings=tuple(warnings), token_destination=destination)
 
 
-def _conflict_reason(name: str, ownership: Ownership, config: RepoConfig) -> str:
+def _adoption_warning(rules: ResourceRules) -> str:
+    if rules.kind == Kind.VIRTUAL_ACCOUNT:
+        return "adopts an account this repository did not create: the ownership tag is added"
+    return "adopts a role binding this repository did not create (adopt: in reconciler.yaml)"
+
+
+def _conflict_reason(
+    rules: ResourceRules, name: str, ownership: Ownership, config: RepoConfig, asked: bool = False
+) -> str:
     key = config.ownership.key
+    if asked and config.ownership.provisional:
+        return f"{name} is not ours to adopt: {config.ownership.provisional}"
+    if rules.kind == Kind.ROLE_BINDING:
+        subjects = f" (it names {ownership.other})" if ownership.other else ""
+        return (
+            f"a role binding named {name} already exists and grants access to subjects this repository does not "
+            f"own{subjects}; list it under adopt: in reconciler.yaml to take it over, or rename yours"
+        )
+    if ownership.other in config.ownership.former:
+        return (
+            f"an account named {name} carries {key}={ownership.other}, this repository's ownership identity "
+            f"before it became {config.ownership.value} (the whole normalized remote): to keep the old identity, "
+            f"set ownership.tag_value: {ownership.other} in reconciler.yaml; to move to the new one, list the "
+            "account under adopt: for one apply"
+        )
     if ownership.holder == Holder.NOBODY:
         return (
             f"an account named {name} already exists without the ownership tag {key}; "
@@ -174,9 +202,13 @@ def _conflict_reason(name: str, ownership: Ownership, config: RepoConfig) -> str
     return f"an account named {name} is owned by {key}={ownership.other}"
 
 
-def _plan_absent(rules: ResourceRules, absent: Sequence[LiveResource], config: RepoConfig) -> list[Change]:
+def _plan_absent(
+    rules: ResourceRules, desired: Sequence[DesiredResource], owned: Sequence[LiveResource], config: RepoConfig
+) -> list[Change]:
     """Owned resources that left Git: deleted only with prune on (the plan's guard may still block them)."""
+    wanted = {resource.name for resource in desired}
     enabled = config.prune.enabled
+    deleted, kept = _absence_reasons(rules)
     return [
         Change(
             kind=rules.kind,
@@ -184,9 +216,59 @@ def _plan_absent(rules: ResourceRules, absent: Sequence[LiveResource], config: R
             action=Action.DELETE if enabled else Action.NO_OP,
             resource_id=resource.id,
             live_fingerprint=resource.fingerprint,
-            reason="owned by this repository and no longer in Git"
-            if enabled
-            else "owned by this repository but no longer in Git; prune is off, so it stays",
+            reason=deleted if enabled else kept,
         )
-        for resource in absent
+        for resource in owned
+        if resource.name not in wanted
     ]
+
+
+def _absence_reasons(rules: ResourceRules) -> tuple[str, str]:
+    """Why an owned resource that left Git is deleted (prune on) or stays (prune off)."""
+    if rules.kind == Kind.VIRTUAL_ACCOUNT:
+        return (
+            "owned by this repository and no longer in Git",
+            "owned by this repository but no longer in Git; prune is off, so it stays",
+        )
+    return (
+        "undeclared access: grants access to accounts this repository owns, and is not in Git",
+        "undeclared access: grants access to accounts this repository owns, and is not in Git; prune is off, so it "
+        "stays",
+    )
+
+
+def _plan_shared(
+    rules: ResourceRules, desired: Sequence[DesiredResource], live: Sequence[LiveResource], context: OwnershipContext
+) -> list[Change]:
+    """Shared bindings not in Git: they grant access to owned accounts and to others; never written (that would
+    change others' access), listed so a reviewer sees the undeclared access."""
+    wanted = {resource.name for resource in desired}
+    notes = []
+    for resource in live:
+        ownership = rules.ownership(resource, context)
+        if ownership.holder == Holder.SHARED and resource.name not in wanted:
+            reason = (
+                f"undeclared access to owned accounts, shared with {ownership.other}: not changed; declare it in Git "
+                "or remove the owned accounts from it in TrueFoundry's Access Control"
+            )
+            notes.append(Change(rules.kind, resource.name, Action.NO_OP, resource_id=resource.id, reason=reason))
+    return notes
+
+
+def hold_deletes(changes: Sequence[Change], reasons: Sequence[str]) -> tuple[Change, ...]:
+    """Every delete, blocked and naming what holds it back, when any reason does (a read that missed files
+    or documents, an ownership identity that is not unique); "" reasons hold nothing."""
+    why = "; ".join(reason for reason in reasons if reason)
+    if not why:
+        return tuple(changes)
+    return tuple(
+        replace(c, action=Action.BLOCKED, reason=f"not deleted: {why}") if c.action == Action.DELETE else c
+        for c in changes
+    )
+
+
+def _unread(unread: Sequence[str], shown: int = 3) -> tuple[str, ...]:
+    if not unread:
+        return ()
+    more = f" and {len(unread) - shown} more" if len(unread) > shown else ""
+    return (f"the manifests were not all read ({'; '.join(unread[:shown])}{more})",)

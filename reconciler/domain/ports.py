@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from reconciler.domain.config import RepositoryIdentity
 from reconciler.domain.resources import LiveResource
 from reconciler.domain.values import Manifest, Token
 from reconciler.domain.vocabulary import Kind
@@ -84,8 +85,8 @@ class ManifestSource(Protocol):
     def description(self) -> str: ...
 
     @property
-    def repository_id(self) -> str:
-        """`owner/name` of the repository, for the default ownership tag."""
+    def identity(self) -> RepositoryIdentity:
+        """Who the repository is (its normalized remote), for the default ownership tag."""
         ...
 
     @property
@@ -106,20 +107,71 @@ class IssueRef:
     body: str
 
 
-class Publisher(Protocol):
-    """Where plans, apply reports and drift are published for people: a pull request and its issues."""
+@dataclass(frozen=True)
+class Posted:
+    """A comment we wrote: `action` is "created" or "updated", `id` GitHub's comment id, `author` the login
+    GitHub recorded as its author (what the next run looks for)."""
 
-    def upsert_comment(self, number: int, marker: str, body: str) -> tuple[str, int]:
-        """The one comment with `marker` by us on issue or pull request `number`, created or edited in place;
-        returns ("created" | "updated", comment id)."""
+    action: str
+    id: int
+    author: str
+
+
+class Publisher(Protocol):
+    """Where plans, apply reports and drift are published for people: a pull request and its issues.
+
+    Writes that create something (a comment, an issue) are never repeated blindly: after a lost answer the
+    implementation looks for what it wrote (marker and author) before writing again."""
+
+    def upsert_comment(self, number: int, marker: str, body: str) -> Posted:
+        """The one comment with `marker` by us on issue or pull request `number`, created or edited in place."""
         ...
 
-    def pull_request_of(self, sha: str) -> int | None: ...
+    def pull_requests_of(self, sha: str) -> tuple[int, ...]:
+        """The merged pull requests commit `sha` of the default branch came from (merge, squash or rebase
+        commit), oldest first; empty for a direct push."""
+        ...
 
-    def find_issue(self, label: str, marker: str) -> IssueRef | None: ...
+    def find_issue(self, label: str, marker: str) -> IssueRef | None:
+        """Our one open issue with `label` and `marker`, or None."""
+        ...
 
-    def create_issue(self, title: str, body: str, label: str) -> int: ...
+    def create_issue(self, title: str, body: str, label: str, marker: str) -> int:
+        """Opens an issue (body holding `marker`) and returns its number."""
+        ...
 
     def edit_issue(self, number: int, *, body: str | None = None, state: str | None = None) -> None: ...
 
-    def comment(self, number: int, body: str) -> None: ...
+    def comment(self, number: int, marker: str, body: str) -> None:
+        """Adds a comment (body holding `marker`) to issue or pull request `number`, once."""
+        ...
+
+    def last_applied(self, context: str, candidates: Sequence[str]) -> str | None:
+        """The first commit of `candidates` (newest first) carrying our commit status `context`, or None
+        (none does, or the statuses cannot be read)."""
+        ...
+
+    def mark_applied(self, sha: str, context: str, converged: bool, description: str, url: str) -> None:
+        """Records on commit `sha` that apply ran on it: commit status `context`, success when `converged`."""
+        ...
+
+
+class History(Protocol):
+    """The commits of the repository holding the manifests (Git), for reporting what an apply contained."""
+
+    def head(self) -> str | None:
+        """The checked-out commit, or None outside Git."""
+        ...
+
+    def first_parents(self, start: str, limit: int) -> list[str]:
+        """`start` and its first-parent ancestors, newest first, at most `limit`; fewer in a shallow clone."""
+        ...
+
+    def changed_files(self, sha: str) -> tuple[str, ...]:
+        """Paths (from the repository root) commit `sha` changed against its first parent; every file of a
+        root commit."""
+        ...
+
+    def read(self, sha: str, path: str) -> bytes | None:
+        """The content of `path` at commit `sha`, or None when it is absent there."""
+        ...

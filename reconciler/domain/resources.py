@@ -3,7 +3,7 @@ repository found (the validation report)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -21,10 +21,11 @@ class DesiredResource:
     position: Position
     value_positions: Mapping[JsonPath, LineCol] = field(default_factory=dict, compare=False)
 
-    def listed(self) -> DesiredResource:
-        """This resource as a validation report lists it: kind, name and positions, without the manifest
-        (`validate` checks each manifest as it is read and keeps only this, so its memory stays flat)."""
-        return replace(self, manifest={})
+    def listed(self, fields: Iterable[str]) -> DesiredResource:
+        """This resource as `validate` keeps it once checked on its own: kind, name, positions and only the
+        manifest's `fields` that checks across resources read (`checks.across_resources`), so that validate's
+        memory does not grow with whole manifests."""
+        return replace(self, manifest={k: self.manifest[k] for k in ("name", *fields) if k in self.manifest})
 
     def position_of(self, path: JsonPath) -> Position:
         """The nearest recorded position for `path`, walking up to the document."""
@@ -39,7 +40,9 @@ class DesiredResource:
 @dataclass(frozen=True)
 class LiveResource:
     """One resource as the control plane returned it; server-managed fields are kept apart from the manifest.
-    `jwt_id`, `is_expired` and `next_rotation` only mean something for virtual accounts."""
+    `jwt_id`, `is_expired`, `next_rotation` and the active token's fields only mean something for virtual
+    accounts: `token_expiry` is the active token's own `expiry` (ISO 8601) when `jwts` lists it, and
+    `token_invalid` says `jwts` was listed without it (expired or revoked; reference/control-plane-api.md §6, §8)."""
 
     kind: Kind
     id: str
@@ -49,6 +52,8 @@ class LiveResource:
     jwt_id: str | None = None
     is_expired: bool = False
     next_rotation: str | None = None
+    token_expiry: str | None = None
+    token_invalid: bool = False
 
     @cached_property
     def fingerprint(self) -> str:

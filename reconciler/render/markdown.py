@@ -4,9 +4,14 @@ Rendering hostile values naively lets them forge headings or "approved" banners,
 table cells, hide content, link, embed images or @-mention people (reference/security-and-reliability.md §4).
 Every value is shown literally instead:
 - `md_text` (Markdown context: paragraphs, lists, table cells): CR/LF/tab become spaces, other control
-  characters U+FFFD, HTML is escaped,
-  Markdown punctuation is backslash-escaped (`|` included, so table cells keep their shape), and a zero-width
-  space breaks `@mentions`, `#123` references, `scheme://` and `www.` autolinks; long values are truncated;
+  characters U+FFFD, other invisible characters (format characters, separators) a `\u200b` escape, HTML is
+  escaped,
+  Markdown punctuation is backslash-escaped (`|` included, so table cells keep their shape, and `$`, GitHub's
+  math delimiter), and a zero-width space breaks what GitHub links or replaces *after* Markdown, in the
+  text itself (docs.github.com, "Autolinked references and URLs", "Basic writing and formatting syntax"):
+  `@user` and `@org/team` mentions, `#123`, `owner/repo#123` and `GH-123` references (and the upper-case
+  `PREFIX-123` a repository's custom autolinks define by convention), commit SHAs (7 to 40 hex digits, and
+  `owner/repo@sha`), `:emoji:` shortcodes, `scheme://` and `www.` autolinks; long values are truncated;
 - `html_text` (inside raw HTML such as `<summary>`, where Markdown is not parsed): the same without
   backslashes, which would show literally there.
 """
@@ -18,11 +23,19 @@ import re
 
 from markupsafe import Markup
 
+from reconciler.domain.values import escape_invisible
+
 ZWSP = "\u200b"
 MAX_CHARS = 300
-_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 _REFERENCE = re.compile(r"#(?=\d)")
 _WWW = re.compile(r"(?i)\b(www)(?=\\?\.)")
+# GH-123 (any case), and the upper-case prefixes custom autolinks use by convention (JIRA-123, TICKET-9);
+# lower-case `name-123` is left whole, so that account names copy cleanly
+_PREFIXED_REFERENCE = re.compile(r"(?<![A-Za-z0-9])((?i:gh)|[A-Z][A-Z0-9]*)(\\?-)(?=\d)")
+_SHORTCODE = re.compile(r":(?=(?:\\?[A-Za-z0-9_+\-])+:)")  # :rocket:, :+1:, :-1: (escaped or not)
+_HEX_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{7,}(?![0-9A-Za-z])")  # could name a commit
+_HEX_PIECE = 6  # GitHub links a commit from 7 hex digits: no piece between two breaks is that long
 
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -31,15 +44,23 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def flatten(value: object, limit: int = MAX_CHARS) -> str:
     """One line, no control characters (shown as U+FFFD), at most `limit` characters."""
     text = str(value).replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    text = _CONTROL.sub("\ufffd", text)
+    text = escape_invisible(_CONTROL.sub("\ufffd", text))  # format characters and separators: \u200b
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _break_hex(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return ZWSP.join(run[i : i + _HEX_PIECE] for i in range(0, len(run), _HEX_PIECE))
+
+
 def _defuse(text: str) -> str:
-    """Break what GitHub would turn into a mention, a cross-reference or an autolink."""
+    """Break what GitHub would turn into a mention, a reference, a commit link, an emoji or an autolink."""
     text = text.replace("@", "@" + ZWSP)
     text = _REFERENCE.sub("#" + ZWSP, text)
+    text = _PREFIXED_REFERENCE.sub(r"\1\2" + ZWSP, text)
+    text = _HEX_RUN.sub(_break_hex, text)
     text = text.replace("://", ":" + ZWSP + "//")
+    text = _SHORTCODE.sub(":" + ZWSP, text)
     return _WWW.sub(r"\1" + ZWSP, text)
 
 
@@ -50,9 +71,25 @@ def md_text(value: object, limit: int = MAX_CHARS) -> Markup:
 
 
 def html_text(value: object, limit: int = MAX_CHARS) -> Markup:
-    return Markup(_defuse(html.escape(flatten(value, limit), quote=False)))
+    """For raw HTML (`<summary>`): HTML-escaped, `$` as an entity (no math), GitHub's references broken."""
+    return Markup(_defuse(html.escape(flatten(value, limit), quote=False)).replace("$", "&#36;"))
 
 
 def utf16_length(text: str) -> int:
     """GitHub's body limit counts characters; UTF-16 code units are the safe (larger) measure."""
     return len(text.encode("utf-16-le")) // 2
+
+
+_SECRET_SHAPES = re.compile(
+    r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*)?"  # a JWT (TrueFoundry's tokens)
+    r"|\b(?:gh[pousr]|github_pat|tfy)_[A-Za-z0-9_]{8,}"  # GitHub and TrueFoundry opaque tokens
+)
+
+
+def sanitize(text: object, secrets: tuple[str, ...] = (), limit: int = MAX_CHARS) -> str:
+    """An error message fit to show anywhere: every known secret and anything shaped like a token replaced
+    by `***`, one line, no control characters, at most `limit` characters. Not yet escaped."""
+    shown = str(text)
+    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+        shown = shown.replace(secret, "***")
+    return flatten(_SECRET_SHAPES.sub("***", shown), limit)

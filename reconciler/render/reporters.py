@@ -13,6 +13,7 @@ from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import ValidationReport
 from reconciler.domain.values import JsonValue
+from reconciler.domain.vocabulary import Kind
 from reconciler.render.annotations import validation_annotations
 from reconciler.render.text import apply_text, drift_text, plan_text, validation_text
 
@@ -107,7 +108,8 @@ def validation_data(report: ValidationReport, description: str, revision: str | 
         "source": description,
         "revision": revision,
         "files": report.files,
-        "accounts": list[JsonValue](sorted(r.name for r in report.resources)),
+        "accounts": list[JsonValue](sorted(r.name for r in report.of_kind(Kind.VIRTUAL_ACCOUNT))),
+        "role_bindings": list[JsonValue](sorted(r.name for r in report.of_kind(Kind.ROLE_BINDING))),
         "skipped": [
             {"file": s.position.file, "line": s.position.line, "col": s.position.col, "type": s.kind}
             for s in report.skipped

@@ -6,11 +6,12 @@ import json
 
 from reconciler.domain.diff import FieldDiff
 from reconciler.domain.drift import DriftReport
+from reconciler.domain.grants import Sourced, grants_of, subjects_of
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import ValidationReport
-from reconciler.domain.values import JsonValue, Problem
-from reconciler.domain.vocabulary import Action, DiffKind, OutcomeStatus
+from reconciler.domain.values import JsonValue, Problem, escape_invisible
+from reconciler.domain.vocabulary import Action, DiffKind, Kind, OutcomeStatus
 from reconciler.render.labels import SYMBOLS
 
 _COLORS: dict[Action, str] = {
@@ -35,7 +36,7 @@ def _style(text: str, code: str, color: bool) -> str:
 
 
 def _value(value: JsonValue) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = escape_invisible(json.dumps(value, sort_keys=True, ensure_ascii=False))  # "prod" vs "prod\u200b"
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
 
 
@@ -51,15 +52,16 @@ def problem_line(problem: Problem) -> str:
 def validation_summary(report: ValidationReport, description: str) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
     verdict = "valid" if report.valid else "invalid"
+    accounts, bindings = len(report.of_kind(Kind.VIRTUAL_ACCOUNT)), len(report.of_kind(Kind.ROLE_BINDING))
     return (
-        f"{verdict}: {report.files} files, {len(report.resources)} accounts, "
+        f"{verdict}: {report.files} files, {accounts} accounts, {bindings} role bindings, "
         f"{len(report.skipped)} skipped, {errors} errors, {warnings} warnings ({description})"
     )
 
 
 def validation_text(report: ValidationReport, description: str) -> str:
     lines = [problem_line(p) for p in report.problems]
-    lines += [f"{s.position}: skipped: document of type '{s.kind}' is not a virtual account" for s in report.skipped]
+    lines += [f"{s.position}: skipped: document of type '{s.kind}' is not managed here" for s in report.skipped]
     lines.append(validation_summary(report, description))
     return "\n".join(lines)
 
@@ -67,19 +69,41 @@ def validation_text(report: ValidationReport, description: str) -> str:
 # -- plan ---------------------------------------------------------------------------------------------------
 
 
-def _diff_line(field: FieldDiff) -> str:
+def list_items(field: FieldDiff) -> tuple[list[JsonValue], list[JsonValue]] | None:
+    """(removed, added) items when both sides of a diff are lists (permissions, subjects, recipients...), so
+    each item shows on its own line instead of two truncated blobs; None otherwise."""
+    before = field.before if isinstance(field.before, list) else [] if field.kind == DiffKind.ADD else None
+    after = field.after if isinstance(field.after, list) else [] if field.kind == DiffKind.REMOVE else None
+    if before is None or after is None:
+        return None
+    return [item for item in before if item not in after], [item for item in after if item not in before]
+
+
+def _diff_lines(field: FieldDiff) -> list[str]:
+    items = list_items(field)
+    if items is not None:
+        removed, added = items
+        return [f"      - {field.path}[]: {_value(item)}" for item in removed] + [
+            f"      + {field.path}[]: {_value(item)}" for item in added
+        ]
     if field.kind == DiffKind.ADD:
-        return f"      + {field.path}: {_value(field.after)}"
+        return [f"      + {field.path}: {_value(field.after)}"]
     if field.kind == DiffKind.REMOVE:
-        return f"      - {field.path}: {_value(field.before)}"
-    return f"      ~ {field.path}: {_value(field.before)} -> {_value(field.after)}"
+        return [f"      - {field.path}: {_value(field.before)}"]
+    return [f"      ~ {field.path}: {_value(field.before)} -> {_value(field.after)}"]
 
 
 def _change_lines(change: Change, color: bool) -> list[str]:
     where = f"  ({change.position})" if change.position else ""
     head = f"  {SYMBOLS[change.action]} {change.action:<13} {change.name}"
     lines = [_style(head, _COLORS[change.action], color) + where]
-    lines += [_diff_line(d) for d in change.diffs]
+    if change.action == Action.CREATE and change.desired is not None and change.kind == Kind.VIRTUAL_ACCOUNT:
+        hidden = {"type", "name", "permissions"}  # what it may do is in the access section, one line per grant
+        lines += [f"      {key}: {_value(value)}" for key, value in change.desired.items() if key not in hidden]
+    elif change.action == Action.CREATE and change.desired is not None:
+        lines += [f"      subject: {subject}" for subject in subjects_of(change.desired)]
+        lines += [f"      grants: {grant}" for grant in grants_of(change.kind, change.desired)]
+    lines += [line for d in change.diffs for line in _diff_lines(d)]
     if change.reason:
         lines.append(f"      {change.reason}")
     if change.token_destination and change.action in (Action.CREATE, Action.RECOVER_TOKEN, Action.UPDATE):
@@ -99,20 +123,45 @@ def plan_summary_line(plan: Plan) -> str:
     )
 
 
+def grant_line(sign: str, grant: Sourced) -> str:
+    """`+ workspace-admin on acme-prod-cluster:platform (role-binding va-ci-bot)`, escalations marked."""
+    mark = "  [high privilege]" if grant.high_privilege and sign == "+" else ""
+    return f"{sign} {grant}{mark}"
+
+
+def access_lines(plan: Plan, color: bool = False) -> list[str]:
+    """The access section: what each account touched can do after the plan, one line per grant, never cut."""
+    lines: list[str] = []
+    for change in plan.access:
+        if not (change.changes_access or change.undeclared or change.new):
+            continue
+        state = " (new account)" if change.new else " (deleted)" if change.gone else ""
+        lines.append(f"  {change.account}{state}")
+        lines += [_style("    " + grant_line("+", g), "33" if g.high_privilege else "32", color) for g in change.added]
+        lines += [_style("    " + grant_line("-", g), "31", color) for g in change.removed]
+        lines += [f"      not declared in Git: {g}" for g in change.undeclared]
+    return ["Access changes:", *lines, ""] if lines else []
+
+
 def plan_text(plan: Plan, color: bool = False, show_unchanged: bool = False) -> str:
     lines = [
-        f"Desired: {plan.source} ({plan.desired_count} accounts)",
-        f"Live:    {plan.control_plane} ({plan.live_count} accounts)",
+        f"Desired: {plan.source} ({plan.desired_count} resources)",
+        f"Live:    {plan.control_plane} ({plan.live_count} resources)",
         "",
     ]
+    lines += [f"notice: {notice}" for notice in plan.notices]
+    access = access_lines(plan, color)
+    lines += access
     lines += [problem_line(p) for p in plan.problems]
+    shown = []
     for action in Action:
         group = [c for c in plan.changes if c.action == action]
         if action == Action.NO_OP and not show_unchanged:
             group = [c for c in group if c.reason]
         for change in group:
-            lines += _change_lines(change, color)
-    if len(lines) == 3 and not plan.problems:
+            shown += _change_lines(change, color)
+    lines += shown
+    if not shown and not access and not plan.problems:
         lines.append("  No changes: the control plane matches Git.")
     lines += ["", plan_summary_line(plan)]
     return "\n".join(lines)

@@ -7,8 +7,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from reconciler.domain.vocabulary import Kind
+
 MANIFEST_SCHEMA_FILE = "virtual-account.schema.json"
+ROLE_BINDING_SCHEMA_FILE = "role-binding.schema.json"
 CONFIG_SCHEMA_FILE = "reconciler-config.schema.json"
+SCHEMA_FILES = {Kind.VIRTUAL_ACCOUNT: MANIFEST_SCHEMA_FILE, Kind.ROLE_BINDING: ROLE_BINDING_SCHEMA_FILE}
 
 
 @cache

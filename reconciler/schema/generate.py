@@ -53,7 +53,7 @@ def build_manifest_schema(source: Mapping[str, Any]) -> dict[str, Any]:
     """The complete JSON Schema for one virtual-account manifest."""
     defs: dict[str, Any] = {}
     body = _object(source, "", defs)
-    schema: dict[str, Any] = {"$schema": DIALECT, "$id": MANIFEST_SCHEMA_ID}
+    schema: dict[str, Any] = {"$schema": DIALECT, "$id": source.get("id", MANIFEST_SCHEMA_ID)}
     schema["title"] = source["title"]
     schema["description"] = source["description"]
     schema.update({k: v for k, v in body.items() if k not in ("title", "description")})
@@ -96,6 +96,8 @@ def _field(spec: Mapping[str, Any], name: str, defs: dict[str, Any]) -> dict[str
         schema["type"] = "object"
         if "key_pattern" in spec:
             schema["propertyNames"] = {"pattern": spec["key_pattern"]}
+            if "key_hint" in spec:
+                schema["propertyNames"]["x-hint"] = spec["key_hint"]
     else:
         schema["type"] = _JSON_TYPES[kind]
     for key, keyword in _SIMPLE_KEYWORDS.items():

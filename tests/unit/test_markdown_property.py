@@ -1,11 +1,14 @@
 """Property: whatever a manifest or the server puts in a value, the rendered comment, parsed by GitHub's own
-Markdown implementation (cmark-gfm), keeps its table shape, shows every value literally, and contains no
-link, image, heading, HTML comment, extra `</details>`, live @mention or #reference."""
+Markdown implementation (cmark-gfm) and then by the model of what GitHub links after Markdown
+(`tests.fake_github.render_like_github`), keeps its table shape, shows every value literally, and contains
+no link but ours, no image, heading, HTML comment, extra `</details>`, mention, reference, commit link,
+emoji or math."""
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from html.parser import HTMLParser
 
 import cmarkgfm
@@ -15,10 +18,12 @@ from hypothesis import strategies as st
 
 from reconciler.domain.config import OwnershipTag
 from reconciler.domain.diff import FieldDiff
+from reconciler.domain.grants import AccessChange, Grant, Sourced
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.values import Position
 from reconciler.domain.vocabulary import Action, DiffKind, Kind
 from reconciler.render.views import Links, plan_comment
+from tests.fake_github import github_references
 
 ZWSP = "\u200b"
 CELL_LIMIT = 300  # characters a value may take in a comment before it is cut with an ellipsis
@@ -39,6 +44,12 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "&amp; &lt; entities",
     "x" * 1000,
+    "prod\u200b",
+    "\u202egnp.exe\ufeff\U000e0041",
+    "GH-12 and TICKET-9 and owner/repo@a5c3785ed8d6a35868bc169f07e40e889087fd2e",
+    ":rocket: :+1: ship it",
+    "$\\color{red}{APPROVED}$ and $$x$$",
+    "deadbeefcafe0123456789",
 ]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(min_size=0, max_size=400))
 
@@ -47,6 +58,9 @@ class _Inspector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
+        self.links: list[str] = []
+        self.headings: list[str] = []
+        self._heading: list[str] | None = None
         self.rows: list[list[str]] = []
         self._cell: list[str] | None = None
         self.comments = 0
@@ -54,6 +68,10 @@ class _Inspector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
+        if tag == "a":
+            self.links.append(dict(attrs).get("href") or "")
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            self._heading = []
         if tag == "tr":
             self.rows.append([])
         if tag in ("td", "th"):
@@ -61,12 +79,17 @@ class _Inspector(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         self.tags.append(f"/{tag}")
+        if tag.startswith("h") and tag[1:].isdigit() and self._heading is not None:
+            self.headings.append("".join(self._heading))
+            self._heading = None
         if tag in ("td", "th") and self._cell is not None:
             self.rows[-1].append("".join(self._cell))
             self._cell = None
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
         if self._cell is not None:
             self._cell.append(data)
 
@@ -77,9 +100,18 @@ class _Inspector(HTMLParser):
 def _one_line(text: str) -> str:
     """What a value must look like when shown, written from the rule rather than with the code under test:
     line breaks and tabs become spaces, other control characters U+FFFD, and a value longer than the limit
-    keeps its first CELL_LIMIT - 1 characters and an ellipsis."""
+    keeps its first CELL_LIMIT - 1 characters and an ellipsis. Other invisible characters (Unicode categories
+    Cf, Zl, Zp: the zero-width space, U+FEFF, bidirectional controls) are shown as `\\uXXXX` escapes."""
     text = re.sub("\r\n|[\r\n\t]", " ", text)
     text = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f]", "\ufffd", text)
+    return _cut("".join(_escaped(c) if unicodedata.category(c) in ("Cf", "Zl", "Zp") else c for c in text))
+
+
+def _escaped(char: str) -> str:
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+
+
+def _cut(text: str) -> str:
     return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - 1] + "\u2026"
 
 
@@ -116,18 +148,55 @@ def test_hostile_values_render_literally_and_inertly(before: str, after: str, pa
     page = _Inspector()
     page.feed(html)
 
-    # Shape: the counts table (header + one row) and the diff table (header + one row), three cells each.
+    # Shape: the diff table (header + one row), three cells each; the changes table, four.
     diff_rows = [row for row in page.rows if len(row) == 3]
     assert len(diff_rows) == 2, diff_rows
     cells = [cell.replace(ZWSP, "") for cell in diff_rows[1]]
     assert cells == [_shown(path), _shown(_as_json(before)), _shown(_as_json(after))]
+    assert [len(row) for row in page.rows if len(row) == 4] == [4, 4]
 
-    # Nothing hidden, linked, embedded, forged or mentioned.
+    # Nothing hidden, linked (but to our own file and commit), embedded, forged or mentioned.
     assert page.tags.count("details") == page.tags.count("/details") == 1
-    assert not {"a", "img", "h1", "h2", "h4", "h5", "h6", "script"} & set(page.tags)
-    assert page.tags.count("h3") == 1  # our own title
+    assert not {"img", "h1", "h2", "h5", "h6", "script"} & set(page.tags)
+    assert page.headings == ["va-reconciler plan", "Changes", "Warnings", "Details"]
+    assert page.links == [
+        "https://github.com/acme/accounts/blob/" + "a" * 40 + "/accounts/a.yaml#L3",
+        "https://github.com/acme/accounts/commit/" + "a" * 40,
+    ]
     assert page.comments == 1  # our own marker
     text = "".join(page.text)
-    assert f"Warning: {_visible(warning)}".strip(" ") in text.replace(ZWSP, "")
-    assert "@" not in text.replace("@" + ZWSP, "")
-    assert not any(text[i] == "#" and text[i + 1 : i + 2].isdigit() for i in range(len(text) - 1))
+    assert f"hostile-bot: {_visible(warning)}".strip(" ") in text.replace(ZWSP, "")
+    assert github_references(body) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(account=values, role=values, fqn=values, binding=values, resource_type=values, high=st.booleans())
+def test_hostile_access_rows_render_literally_and_inertly(
+    account: str, role: str, fqn: str, binding: str, resource_type: str, high: bool
+) -> None:
+    """The access table's every cell (account names, roles, resource FQNs, binding names) keeps its shape and
+    shows the value literally."""
+    granted = Sourced(Grant(role, resource_type, fqn), f"role-binding {binding}", high)
+    access = AccessChange(account, before=(), after=(granted,), new=True)
+    plan = Plan(changes=(), control_plane="https://tfy.example", ownership=OwnershipTag("k", "v"), access=(access,))
+    body = plan_comment(plan, Links(repository="acme/accounts", sha="a" * 40))
+    html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE)
+    page = _Inspector()
+    page.feed(html)
+
+    access_rows = [row for row in page.rows if len(row) == 6]
+    assert len(access_rows) == 2, access_rows  # header and one grant
+    cells = [cell.replace(ZWSP, "") for cell in access_rows[1]]
+    assert cells == [
+        (_visible(account) + " (new account)").strip(" "),  # the name is cut on its own, then the state follows
+        "+",
+        _shown(role),
+        _shown(f"{resource_type} {fqn}"),
+        _shown(f"role-binding {binding}"),
+        "high privilege" if high else "",
+    ]
+    assert not {"img", "h1", "h2", "h5", "h6", "script", "details"} & set(page.tags)
+    assert page.links == ["https://github.com/acme/accounts/commit/" + "a" * 40]  # our own footer link
+    assert page.tags.count("h3") == 1 and page.tags.count("h4") == 1  # our title and "Access changes"
+    assert page.comments == 1
+    assert github_references(body) == []

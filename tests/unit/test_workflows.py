@@ -53,7 +53,8 @@ def test_least_privilege_and_no_pull_request_target(path: Path) -> None:
         assert "id-token" not in granted or name in ("apply", "drift")
         assert "pull-requests" not in granted or name in ("plan", "apply")
         assert "issues" not in granted or name == "drift"
-        assert not {k for k, v in granted.items() if v == "write"} - {"pull-requests", "issues", "id-token"}
+        assert "statuses" not in granted or name == "apply"
+        assert not {k for k, v in granted.items() if v == "write"} - {"pull-requests", "issues", "id-token", "statuses"}
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, ACTION], ids=lambda p: p.name)
@@ -75,6 +76,8 @@ def test_apply_is_serialised_protected_and_reconciles_main() -> None:
     assert job["if"] == "github.ref == 'refs/heads/main'"
     checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["ref"] == "main"  # main's HEAD, not the triggering commit
+    assert checkout["with"]["fetch-depth"] == 0  # the history back to the last applied revision
+    assert job["permissions"]["statuses"] == "write"  # where the last applied revision is kept
 
 
 def test_plan_runs_on_pull_request_with_a_read_only_credential() -> None:
@@ -115,14 +118,14 @@ def test_the_action_validates_only_without_credentials(tmp_path: Path) -> None:
 def _pinned_with_hashes(lock_file: Path) -> set[str]:
     """The names pinned in a lock file, asserting each pin carries at least one sha256 hash."""
     lock = lock_file.read_text(encoding="utf-8")
-    pinned = {m.group(1).lower().replace("_", "-") for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
+    pinned = {re.sub(r"[-_.]+", "-", m.group(1).lower()) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
     blocks = re.findall(r"^[A-Za-z0-9_.-]+==\S+(?: ;[^\\\n]*)?((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", lock, re.M)
     assert len(blocks) == len(pinned), f"{lock_file}: every pin needs its hashes"
     return pinned
 
 
 def _names(requirements: list[str]) -> set[str]:
-    return {re.split(r"[<>=!~\[ ;]", r)[0].lower().replace("_", "-") for r in requirements}
+    return {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[ ;]", r)[0].lower()) for r in requirements}
 
 
 def test_the_action_installs_hash_locked_dependencies() -> None:

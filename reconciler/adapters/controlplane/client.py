@@ -52,7 +52,10 @@ class Endpoint:
     name_query: str
 
 
-ENDPOINTS = {Kind.VIRTUAL_ACCOUNT: Endpoint("/virtual-accounts", "nameSearchQuery")}
+ENDPOINTS = {
+    Kind.VIRTUAL_ACCOUNT: Endpoint("/virtual-accounts", "nameSearchQuery"),
+    Kind.ROLE_BINDING: Endpoint("/role-bindings", "name"),
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ class Connection:
 def live_resource(kind: Kind, data: Mapping[str, Any]) -> LiveResource:
     """A resource object of the API (`VirtualAccount`, reference/control-plane-api.md §6) as a LiveResource."""
     manifest = data.get("manifest") or {}
+    token_expiry, token_invalid = _active_token(data)
     return LiveResource(
         kind=kind,
         id=str(data["id"]),
@@ -81,7 +85,22 @@ def live_resource(kind: Kind, data: Mapping[str, Any]) -> LiveResource:
         jwt_id=data.get("jwtId"),
         is_expired=bool(data.get("isExpired", False)),
         next_rotation=data.get("nextScheduledRotation"),
+        token_expiry=token_expiry,
+        token_invalid=token_invalid,
     )
+
+
+def _active_token(data: Mapping[str, Any]) -> tuple[str | None, bool]:
+    """The active JWT's `expiry`, and whether `jwts` was listed without it (only valid tokens are listed, or
+    the active one was revoked): (None, False) when the response does not say."""
+    jwts, active = data.get("jwts"), data.get("jwtId")
+    if not isinstance(jwts, list) or not active:
+        return None, False
+    for jwt in jwts:
+        if isinstance(jwt, dict) and jwt.get("id") == active:
+            expiry = jwt.get("expiry")
+            return (str(expiry) if expiry else None), False
+    return None, True
 
 
 PAGES_AHEAD = 2  # listing pages requested ahead of the one being planned (each about 1.7 MB of JSON)

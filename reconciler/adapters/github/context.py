@@ -24,11 +24,24 @@ class GitHubContext:
     run_url: str
     step_summary: str | None
     output: str | None
-    login: str | None = None  # RECONCILER_GITHUB_LOGIN: the author our comments carry, when /user cannot say
+    login: str | None = None  # RECONCILER_GITHUB_LOGIN: the author our comments carry, when GitHub cannot say
+    before: str | None = None  # a push event's previous head of the branch (None: not a push, or a new branch)
+    budget: float | None = None  # RECONCILER_GITHUB_BUDGET: seconds GitHub calls may spend waiting
+    secrets: tuple[str, ...] = ()  # values never to show (GITHUB_TOKEN, TFY_API_KEY)
 
     def require_token(self) -> None:
         if not self.token or not self.repository:
             raise ConfigError("GITHUB_TOKEN and GITHUB_REPOSITORY must be set to talk to GitHub")
+
+
+NO_COMMIT = "0" * 40  # a push event's `before` when the branch is new
+
+
+def _budget(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        raise ConfigError(f"RECONCILER_GITHUB_BUDGET must be a number of seconds, not {text!r}") from None
 
 
 def context_from_env(environ: Mapping[str, str], event: Mapping[str, Any] | None) -> GitHubContext:
@@ -38,6 +51,7 @@ def context_from_env(environ: Mapping[str, str], event: Mapping[str, Any] | None
     pull = (event or {}).get("pull_request") or {}
     number = pull.get("number") if isinstance(pull, Mapping) else None
     head = pull.get("head", {}).get("sha") if isinstance(pull, Mapping) else None
+    before = (event or {}).get("before")
     return GitHubContext(
         api_url=environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
         server_url=server,
@@ -52,4 +66,7 @@ def context_from_env(environ: Mapping[str, str], event: Mapping[str, Any] | None
         step_summary=environ.get("GITHUB_STEP_SUMMARY") or None,
         output=environ.get("GITHUB_OUTPUT") or None,
         login=environ.get("RECONCILER_GITHUB_LOGIN") or None,
+        before=before if isinstance(before, str) and before and before != NO_COMMIT else None,
+        budget=_budget(environ.get("RECONCILER_GITHUB_BUDGET")),
+        secrets=tuple(v for v in (environ.get("GITHUB_TOKEN"), environ.get("TFY_API_KEY")) if v),
     )

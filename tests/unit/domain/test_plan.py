@@ -9,6 +9,7 @@ import pytest
 from reconciler.domain.config import OwnershipTag, PrunePolicy
 from reconciler.domain.diff import FieldDiff
 from reconciler.domain.errors import PlanFileError
+from reconciler.domain.grants import AccessChange, Grant, Sourced
 from reconciler.domain.plan import PLAN_VERSION, Change, Plan, guard_mass_delete, unsafe_prune
 from reconciler.domain.values import Position, Problem
 from reconciler.domain.vocabulary import Action, DiffKind, Kind, Severity
@@ -47,6 +48,15 @@ def full_plan() -> Plan:
         prune=True,
         live_count=3,
         desired_count=2,
+        access=(
+            AccessChange(
+                "a-bot",
+                before=(Sourced(Grant("workspace-viewer", "workspace", "c:w"), "permissions"),),
+                after=(Sourced(Grant("workspace-admin", "workspace", "c:w"), "role-binding va-a-bot", True),),
+                undeclared=(Sourced(Grant("workspace-viewer", "workspace", "c:w"), "permissions"),),
+            ),
+        ),
+        notices=("this change edits the policy",),
     )
 
 
@@ -59,6 +69,8 @@ def test_a_plan_survives_its_json_unchanged() -> None:
     assert data["version"] == PLAN_VERSION and data["checksum"] == plan.checksum
     assert data["changes"][0]["kind"] == "virtual-account" and data["changes"][0]["action"] == "update"
     assert data["summary"]["update"] == 1 and data["summary"]["errors"] == 2
+    assert data["notices"] == ["this change edits the policy"] and data["access"][0]["account"] == "a-bot"
+    assert plan.access_changes == plan.access and plan.escalations == plan.access
 
 
 def test_the_checksum_covers_every_field() -> None:
@@ -128,13 +140,20 @@ def test_the_prune_guard() -> None:
     assert unsafe_prune(0, 0, 0, limits) is None
     assert unsafe_prune(1, 3, 0, limits) is not None  # Git empty
     assert unsafe_prune(5, 100, 90, limits) is None
-    assert unsafe_prune(6, 100, 90, limits) is not None
+    assert (
+        unsafe_prune(6, 100, 90, limits)
+        == "would delete 6 accounts, more than prune.max_deletes=5 (pass --allow-mass-delete)"
+    )
     assert unsafe_prune(3, 10, 7, limits) is None  # 30%
     assert unsafe_prune(4, 10, 6, limits) is not None  # 40%
     assert unsafe_prune(4, 9, 5, limits) is None  # fewer than 10 owned: no percent guard
     changes = (change("a", Action.DELETE), change("b", Action.NO_OP), change("c", Action.DELETE))
     guarded = guard_mass_delete(changes, owned=2, desired=0, limits=limits, allow_mass_delete=False)
     assert [c.action for c in guarded] == [Action.BLOCKED, Action.NO_OP, Action.BLOCKED]
+    assert (
+        guarded[0].reason
+        == "Git holds no account at all: refusing to prune every owned account (pass --allow-mass-delete)"
+    )
     assert guarded[1] == changes[1]
     assert guard_mass_delete(changes, 2, 0, limits, allow_mass_delete=True) == changes
 

@@ -31,7 +31,9 @@ def test_a_new_account_is_created_with_the_ownership_tag_and_its_token_destinati
     [change] = plan([desired("new-bot", tags={"env": "prod"})], []).values()
     assert change.action == Action.CREATE
     assert change.desired is not None and change.desired["tags"] == {"env": "prod", TAG.key: TAG.value}
-    assert change.token_destination == "secret store acme:aws:secrets-manager at ci/bot (synced by the control plane)"
+    assert change.token_destination == (
+        "secret store acme:aws:secrets-manager at ci/new-bot (synced by the control plane)"
+    )
     assert change.resource_id is None and change.live_fingerprint is None
     assert change.position is not None and str(change.position) == "accounts/new-bot.yaml:1:1"
 
