@@ -269,6 +269,13 @@ class GitRefSource:
 Listing = Callable[[list[str], bool], Iterator[tuple[str, str, int, str]]]
 
 
+def _within(path: str, folder: str) -> bool:
+    """Whether `path` (relative to the manifests root) is `folder` or below it; never the root itself."""
+    if path == "." or path.startswith("../"):
+        return False
+    return folder == "." or path == folder or path.startswith(f"{folder}/")
+
+
 class _RefTree:
     """`TreeView` of a commit: one non-recursive `ls-tree` per path asked about, one recursive listing per
     folder walked. `full` turns a path relative to the manifests root (`prefix` in the repository) into a
@@ -309,6 +316,8 @@ class _RefTree:
     def _list(self, folder: str) -> None:
         for entry in self._ls_tree([self._full(folder)], True):
             path = self._relative(entry[3])
+            if not _within(path, folder):
+                continue  # `-t` lists the trees above the folder too: they are not its children, nor listed
             self._entries[path] = entry
             parent, name = posixpath.split(path)
             self._children.setdefault(parent or ".", {})[name] = _KIND_OF_MODE.get(entry[0], Entry.FILE)

@@ -251,12 +251,13 @@ def test_applying_a_reviewed_plan_sends_no_dry_run_the_plan_made(
     plan_file = git_repo.parent / "reviewed.json"
     emulator.admin("DELETE", "/_emulator/stats")
     assert reconciler("plan", "--out", str(plan_file)).returncode == 0
-    assert emulator.requests() == {"GET /virtual-accounts": 1, "PUT /virtual-accounts": 3}  # listing, 3 dry runs
+    listing = {"GET /virtual-accounts": 1, "GET /role-bindings": 1}
+    assert emulator.requests() == {**listing, "PUT /virtual-accounts": 3}  # the listings, 3 dry runs
 
     emulator.admin("DELETE", "/_emulator/stats")
     applied = reconciler("apply", "--plan", str(plan_file))
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert emulator.requests() == {"GET /virtual-accounts": 1, "PUT /virtual-accounts": 3}  # listing, 3 creates
+    assert emulator.requests() == {**listing, "PUT /virtual-accounts": 3}  # the listings, 3 creates
     assert set(emulator.accounts()) == {"reviewed-0", "reviewed-1", "reviewed-2"}
     assert_converged(reconciler)
 

@@ -174,7 +174,7 @@ def test_the_default_ownership_tag_names_the_origin_repository(git_repo: Path, c
 
     assert owner() == f"va-reconciler:{git_repo.name}"
     git(git_repo, "remote", "add", "origin", "git@github.com:acme/platform-accounts.git")
-    assert owner() == owner("--ref", "main") == "va-reconciler:acme/platform-accounts"
+    assert owner() == owner("--ref", "main") == "va-reconciler:github.com/acme/platform-accounts"
 
 
 def _read_chunk_noting_the_process(files, today, keep):  # type: ignore[no-untyped-def]

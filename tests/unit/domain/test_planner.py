@@ -6,7 +6,7 @@ from reconciler.domain.config import RepoConfig
 from reconciler.domain.diff import FieldDiff
 from reconciler.domain.ownership import TOKEN_DELIVERY_TAG
 from reconciler.domain.plan import Change
-from reconciler.domain.planner import Planner, PlanOptions, make_changes
+from reconciler.domain.planner import PlanOptions, make_changes
 from reconciler.domain.resources import DesiredResource, LiveResource
 from reconciler.domain.vocabulary import Action, DiffKind
 from tests.unit.domain.builders import TAG, config, desired, live, options
@@ -206,27 +206,3 @@ def test_a_blocked_create_gives_every_reason() -> None:
     grants = [{"resource_fqn": "acme", "resource_type": "tenant", "role_id": "tenant-admin"}]
     change = plan([desired("bare", permissions=grants, secret_store_config=None)], [])["bare"]
     assert change.reason == f"grants role tenant-admin on acme, which policy.denied_roles forbids; {NO_DESTINATION}"
-
-
-def test_live_resources_fed_page_by_page_plan_as_if_read_at_once() -> None:
-    """The planner lets each live page go once planned; what it decides cannot depend on the paging,
-    including the mass-delete guard, which counts every owned resource across pages."""
-    wanted = [desired("a-bot"), desired("b-bot"), desired("c-bot", auto_rotate={"auto_rotate_interval": 90})]
-    pages = [
-        [live("b-bot"), live("x-bot")],
-        [live("c-bot"), live("y-bot"), live("z-bot", owner=None)],
-        [live("w-bot", owner="va-reconciler:someone/else")],
-    ]
-    settings = config(prune=True, max_deletes=1)
-    planner = Planner(wanted, settings, options())
-    for page in pages:
-        planner.add(page)
-    paged = planner.changes()
-    assert paged == make_changes(wanted, [r for page in pages for r in page], settings, options())
-    assert {c.name: c.action for c in paged} == {
-        "a-bot": Action.CREATE,
-        "b-bot": Action.NO_OP,
-        "c-bot": Action.UPDATE,
-        "x-bot": Action.BLOCKED,  # two owned accounts left Git, more than max_deletes=1
-        "y-bot": Action.BLOCKED,
-    }
