@@ -1,4 +1,8 @@
-"""Generate a manifests repository of N virtual accounts covering every field variant (deterministic)."""
+"""Generate a manifests repository of N virtual accounts covering every field variant (deterministic).
+
+No account carries `permissions`: the field is deprecated (TrueFoundry grants access with role bindings;
+`reconciler migrate` moves it), and each use is a warning at its position, which costs a second, positioned
+parse of the file. The repository is the one a user has after migrating."""
 
 from __future__ import annotations
 
@@ -28,9 +32,6 @@ def manifest(index: int, revision: int = 0) -> str:
     parts = [
         "type: virtual-account\n",
         f"name: {name}\n",
-        "permissions:\n",
-        f"  - resource_fqn: acme-prod-cluster:{team}\n    resource_type: workspace\n",
-        "    role_id: workspace-member\n",
         f'expiration_date: "2028-{1 + index % 12:02d}-{1 + index % 28:02d}"\n',
         f"auto_rotate:\n  auto_rotate_interval: {interval}\n  grace_period: {1 + index % 29}\n",
         "notification_target:\n" + NOTIFY[index % len(NOTIFY)].format(team=team),

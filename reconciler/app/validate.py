@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -51,8 +48,8 @@ def load_repository(
     violations are problems too; plan, apply and drift leave them to the planner.
 
     Validate (`check_policy`) keeps of each resource only what checks across resources read
-    (`DesiredResource.listed`), and reads on both cores past one chunk of files; plan, apply and drift keep
-    whole manifests, and forget value positions once a valid repository's checks ran."""
+    (`DesiredResource.listed`); plan, apply and drift keep whole manifests, and forget value positions once a
+    valid repository's checks ran."""
     config_data, problems = _read_config(source)
     if problems:
         report = ValidationReport(files=1, resources=(), skipped=(), problems=tuple(problems))
@@ -62,9 +59,8 @@ def load_repository(
     if policy_source is not None:
         config, notices = _base_policy(config, policy_source)
     read = _read_all(source.files(config.paths), _Checks(today, config, check_policy), keep_manifests=not check_policy)
-    settled()
     problems += read.problems + across_resources(read.resources)
-    if not check_policy and not problems:
+    if not check_policy:
         _release_positions(read.resources)
     report = ValidationReport(
         files=read.files,
@@ -102,8 +98,8 @@ class _Read:
 
 
 def _release_positions(resources: list[DesiredResource]) -> None:
-    """Every check that needs a value's position has run: a valid repository's resources keep only their
-    start (positions are kept only for documents with problems)."""
+    """Every check that needs a value's position has run, and each problem holds its own: the resources keep
+    only their start (a value's position was never asked for after the checks)."""
     for resource in resources:
         if isinstance(resource.value_positions, ValuePositions):
             resource.value_positions.release()
@@ -120,46 +116,20 @@ def _read_chunk(files: list[SourceFile], checks: _Checks, keep_manifests: bool) 
     return read
 
 
-# Validate parses on both cores when a repository has more than one chunk of files: a forked worker takes the
-# chunks it keeps up with (this process also reads every file, so the split follows the two processes' speed on
-# a shared machine) and sends back only names, positions, destinations and problems. Measured by
-# benchmarks/parallel.py (2 cores). Plan and apply keep one process: their manifests must come back pickled
-# (about 26 µs each), and at 100,000 accounts on this shared machine the pool made plan slower (47 s against
-# 34 s) and larger (510 MB against 496 MB peak).
+# Files are read in chunks, and the desired state read so far is frozen out of the garbage collector's scans
+# after each (`running.settled`). A process pool over both cores was measured and not kept: on the parsing
+# alone it gains 1.3-1.5x when the second core is idle (benchmarks/parallel.py), but a whole `validate` of
+# 6,000 files took 0.51 s in one process against 0.67-0.78 s with a forked worker on this shared machine.
 CHUNK_FILES = 250
-WORKER_QUEUE = 2  # chunks waiting for the worker; past that, this process parses the chunk itself
-_FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
 def _read_all(files: Iterator[SourceFile], checks: _Checks, keep_manifests: bool) -> _Read:
-    """Every file, in order: in this process, or (validate, more than CHUNK_FILES files) over two. Called
-    before any event loop or thread starts: the worker is forked."""
-    chunks = _chunks(files)
-    first = next(chunks, [])
-    second = next(chunks, None)
-    if second is None or keep_manifests or _FORK is None:
-        read = _read_chunk(first, checks, keep_manifests)
-        for chunk in itertools.chain([second] if second else [], chunks):
-            settled()
-            read.add(_read_chunk(chunk, checks, keep_manifests))
-        return read
-    from concurrent.futures import ProcessPoolExecutor  # only for repositories of more than one chunk
-
-    with ProcessPoolExecutor(1, mp_context=_FORK) as pool:
-        parts: list[Future[_Read] | _Read] = []
-        queued: deque[Future[_Read]] = deque()
-        for chunk in itertools.chain([first, second], chunks):
-            while queued and queued[0].done():
-                queued.popleft()
-            if len(queued) < WORKER_QUEUE:  # the worker is keeping up: give it this chunk too
-                queued.append(pool.submit(_read_chunk, chunk, checks, False))
-                parts.append(queued[-1])
-            else:
-                parts.append(_read_chunk(chunk, checks, False))
-        read = _Read()
-        for part in parts:
-            read.add(part.result() if isinstance(part, Future) else part)
-        return read
+    """Every file, in order."""
+    read = _Read()
+    for chunk in _chunks(files):
+        read.add(_read_chunk(chunk, checks, keep_manifests))
+        settled()
+    return read
 
 
 def _chunks(files: Iterator[SourceFile]) -> Iterator[list[SourceFile]]:

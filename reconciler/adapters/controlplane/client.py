@@ -19,9 +19,10 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from json import dumps, loads
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from reconciler.adapters.controlplane.errors import (
     ConnectionFailed,
@@ -41,7 +42,6 @@ from reconciler.domain.vocabulary import Kind
 
 API = "/api/svc/v1"
 PAGE_SIZE = 1000
-TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=30.0)
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ class ControlPlaneClient:
         self._semaphore = asyncio.Semaphore(concurrency)
         headers = {"Authorization": f"Bearer {connection.api_key}", "User-Agent": "va-reconciler"}
         self._exchange: Exchange = (
-            InProcessExchange(connection.base_url, headers, connection.transport)
+            _in_process(connection.base_url, headers, connection.transport)
             if connection.transport is not None
             else _served(connection.base_url, headers, concurrency)
         )
@@ -294,26 +294,10 @@ class ControlPlaneClient:
         return Created(live_resource(kind, response["data"]), Token(token) if token else None)
 
 
-class InProcessExchange:
-    """The embedded control plane, called in-process through httpx's ASGITransport (no socket, no pool)."""
+def _in_process(base_url: str, headers: Mapping[str, str], transport: httpx.AsyncBaseTransport) -> Exchange:
+    from reconciler.adapters.controlplane.in_process import InProcessExchange  # httpx: only when embedded
 
-    def __init__(self, base_url: str, headers: Mapping[str, str], transport: httpx.AsyncBaseTransport) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=TIMEOUT, transport=transport)
-
-    async def send(
-        self, method: str, path: str, body: bytes | None = None, params: Mapping[str, str | int] | None = None
-    ) -> Reply:
-        headers = {"Content-Type": "application/json"} if body is not None else None
-        try:
-            response = await self._http.request(method, path, content=body, params=params, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise ConnectionFailed(type(exc).__name__) from exc
-        except httpx.TransportError as exc:
-            raise ResponseLost(type(exc).__name__) from exc
-        return Reply(response.status_code, response.headers, response.content, response.reason_phrase)
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    return InProcessExchange(base_url, headers, transport)
 
 
 def _served(base_url: str, headers: Mapping[str, str], concurrency: int) -> Exchange:
