@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 
 from reconciler.domain.config import Policy
 from reconciler.domain.grants import LEGACY, AccessChange, Grant, Sourced, accounts_named, grants_of, via_binding
@@ -53,9 +54,13 @@ def access_changes(
     after = effective_access(*_state_after(live, changes), policy)
     declared = effective_access(*_declared(desired), policy)
     touched = _touched(changes, live)
+    actions: dict[str, set[Action]] = {}  # by account, once: looking them up per account was quadratic
+    for c in changes:
+        if c.kind == Kind.VIRTUAL_ACCOUNT:
+            actions.setdefault(c.name, set()).add(c.action)
     result = []
     for account in sorted(set(before) | touched):  # an account gains grants only through a write: it is touched
-        change = _account_change(account, before, after, declared, changes)
+        change = _account_change(account, before, after, declared, actions.get(account, set()))
         if account in touched or change.changes_access or (account in owned_accounts and change.undeclared):
             result.append(change)
     return tuple(result)
@@ -81,9 +86,8 @@ def _account_change(
     before: Mapping[str, tuple[Sourced, ...]],
     after: Mapping[str, tuple[Sourced, ...]],
     declared: Mapping[str, tuple[Sourced, ...]],
-    changes: Sequence[Change],
+    actions: AbstractSet[Action],
 ) -> AccessChange:
-    actions = {c.action for c in changes if c.kind == Kind.VIRTUAL_ACCOUNT and c.name == account}
     had, will = before.get(account, ()), after.get(account, ())
     undeclared = _undeclared(had, declared.get(account, ()))
     gone = Action.DELETE in actions

@@ -111,10 +111,11 @@ def guard_destinations(changes: Sequence[Change], live: Sequence[LiveResource]) 
     Blocking one change can keep its live account on a destination another change meant to take over, so
     this repeats until nothing more is blocked."""
     guarded = tuple(changes)
-    before = _holders((r.name, r.manifest) for r in live if r.kind == Kind.VIRTUAL_ACCOUNT)
+    accounts = {r.name: r.manifest for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}  # by name, once: not per change
+    before = _holders(accounts.items())
     while True:
         after = _holders_after(guarded, live)
-        checked = tuple(_guard(c, after, before, live) for c in guarded)
+        checked = tuple(_guard(c, after, before, accounts) for c in guarded)
         if [c.action for c in checked] == [c.action for c in guarded]:
             return checked
         guarded = tuple(c if c.action == Action.BLOCKED else o for c, o in zip(checked, guarded, strict=True))
@@ -124,11 +125,11 @@ def _guard(
     change: Change,
     after: Mapping[Destination, set[str]],
     before: Mapping[Destination, set[str]],
-    live: Sequence[LiveResource],
+    accounts: Mapping[str, Manifest],
 ) -> Change:
     if not _takes(change):
         return change
-    own = {d for d, _ in destinations_of(_live_manifest(live, change.name))}
+    own = {d for d, _ in destinations_of(accounts.get(change.name, {}))}
     blocked, warnings = [], []
     for destination, _ in destinations_of(change.desired or {}):
         others = sorted(after.get(destination, set()) - {change.name})
@@ -163,10 +164,6 @@ def _takes(change: Change) -> bool:
     return (
         change.kind == Kind.VIRTUAL_ACCOUNT and change.action in (Action.CREATE, Action.UPDATE) and bool(change.desired)
     )
-
-
-def _live_manifest(live: Sequence[LiveResource], name: str) -> Manifest:
-    return next((r.manifest for r in live if r.kind == Kind.VIRTUAL_ACCOUNT and r.name == name), {})
 
 
 def _holders_after(changes: Sequence[Change], live: Sequence[LiveResource]) -> dict[Destination, set[str]]:
