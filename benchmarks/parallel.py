@@ -27,6 +27,7 @@ from generate import generate  # noqa: E402
 
 from reconciler.app.validate import _read_file  # noqa: E402
 from reconciler.domain.checks import check_resource  # noqa: E402
+from reconciler.domain.config import RepoConfig  # noqa: E402
 from reconciler.domain.ports import SourceFile  # noqa: E402
 from reconciler.domain.resources import DesiredResource, SkippedDocument  # noqa: E402
 from reconciler.domain.values import Problem  # noqa: E402
@@ -43,7 +44,7 @@ def validate_files(paths: list[Path]) -> tuple[list[str], list[Problem]]:
         skipped: list[SkippedDocument] = []
         problems += _read_file(SourceFile(path.name, path.read_bytes()), resources, skipped)
         for resource in resources:
-            problems += check_resource(resource, TODAY)
+            problems += check_resource(resource, TODAY, RepoConfig())
             names.append(resource.name)
     return names, problems
 
