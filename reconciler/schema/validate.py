@@ -22,7 +22,6 @@ from functools import lru_cache
 from typing import Any
 
 import jsonschema_rs
-import regress
 
 from reconciler.domain.values import JsonPath, Position, Problem, format_json_path
 
@@ -51,7 +50,10 @@ UNEXPLAINED = (
 
 @lru_cache(maxsize=256)
 def ecma_regex(pattern: str) -> Any:
-    """`pattern` compiled with ECMA-262 semantics (regress), once per pattern."""
+    """`pattern` compiled with ECMA-262 semantics (regress), once per pattern. regress is imported here: only an
+    invalid document needs it, and loading it cost a valid run up to 0.1-0.3 s on a busy machine."""
+    import regress
+
     return regress.Regex(pattern)
 
 
