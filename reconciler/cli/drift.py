@@ -23,7 +23,7 @@ from reconciler.domain.errors import ExitCode
 @click.command()
 @source_options
 @output_options("drift report (drift.json)")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 without drift, 2 with drift, 1 on error.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 without drift, 2 with drift, 1 on any error (usage errors included).")
 @click.option("--github-issue", is_flag=True, help="Keep one open issue labelled drift up to date.")
 @environment_option
 def drift(path: str, ref: str | None, today: date | None, output_format: str | None, out: Path | None,

@@ -25,8 +25,8 @@ from reconciler.domain.errors import ExitCode, ReconcilerError
 def cli() -> None:
     """GitOps for TrueFoundry virtual accounts: validate, plan, apply and detect drift from Git.
 
-    Exit codes: 0 success, 1 invalid input or failed operation, 2 usage error (or, with
-    --detailed-exitcode, changes present), 3 internal error.
+    Exit codes: 0 success; 1 any error (usage errors included: a bad option, an unknown --ref, a missing
+    path); 2 only with --detailed-exitcode: the plan has changes, or drift was found; 3 internal error.
     """
     if os.environ.get("RECONCILER_DEBUG") == "1":
         enable_debug()
@@ -53,7 +53,7 @@ def run(args: Sequence[str]) -> int:
         return ExitCode.INVALID
     except click.ClickException as usage:
         usage.show()
-        return ExitCode.USAGE
+        return ExitCode.INVALID  # never 2: under --detailed-exitcode, 2 means "changes" (Terraform's rule)
     except ReconcilerError as error:
         click.echo(f"error: {error}", err=True)
         return error.exit_code

@@ -27,7 +27,7 @@ from reconciler.domain.errors import ExitCode
 @token_dir_option
 @mass_delete_option
 @output_options("plan (plan.json, checksummed; apply --plan reads it)")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on any error (usage errors included).")
 @click.option("--show-unchanged", is_flag=True, help="List unchanged accounts too.")
 @click.option("--github-comment", is_flag=True, help="Post or update the plan as one sticky pull-request comment.")
 @environment_option

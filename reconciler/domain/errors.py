@@ -7,11 +7,16 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """Terraform's convention (`plan -detailed-exitcode`): 2 is never an error, so a CI script can branch on it.
+
+    0 success; 1 every error a user can act on, usage errors included (bad option, unknown Git ref, missing
+    path, invalid input, a failed apply); 2 only with --detailed-exitcode: the plan has changes, or drift was
+    found; 3 a bug (short message, traceback only with --debug)."""
+
     OK = 0
-    INVALID = 1  # invalid input, a failed apply, or any error a user can fix
-    USAGE = 2  # bad command line (also "changes present" with --detailed-exitcode, as terraform does)
+    INVALID = 1  # invalid input, a bad command line, a failed apply: any error a user can fix
+    CHANGES = 2  # only with --detailed-exitcode: changes (plan) or drift found (drift); never an error
     INTERNAL = 3  # a bug: short message, traceback only with --debug
-    CHANGES = 2
 
 
 class ReconcilerError(Exception):
@@ -21,9 +26,8 @@ class ReconcilerError(Exception):
 
 
 class UsageError(ReconcilerError):
-    """The command line asks for something impossible (unknown ref, missing path, bad option mix)."""
-
-    exit_code = ExitCode.USAGE
+    """The command line asks for something impossible (unknown ref, missing path, bad option mix). Exits 1
+    like every other error: 2 is kept for "changes" under --detailed-exitcode."""
 
 
 class ConfigError(ReconcilerError):

@@ -50,20 +50,20 @@ def test_subfolder_of_a_repository_is_read_at_a_ref_with_repo_relative_paths(git
     assert cli("validate", str(git_repo / "infra"), "--today", TODAY).code == 0
 
 
-def test_unknown_ref_and_missing_path_are_usage_errors(git_repo: Path, tmp_path: Path, cli: CliRunner) -> None:
+def test_unknown_ref_and_missing_path_are_errors_that_exit_1(git_repo: Path, tmp_path: Path, cli: CliRunner) -> None:
     write(git_repo / "a.yaml", GOOD.format(name="abc"))
     commit_all(git_repo, "a")
     unknown = cli("validate", str(git_repo), "--ref", "no-such-branch")
-    assert unknown.code == 2
+    assert unknown.code == 1
     assert "unknown Git ref 'no-such-branch'" in unknown.err
     missing = cli("validate", str(tmp_path / "nowhere"))
-    assert missing.code == 2
+    assert missing.code == 1
     not_git = tmp_path / "plain"
     not_git.mkdir()
     outside = cli("validate", str(not_git), "--ref", "main")
-    assert outside.code == 2 and "not inside a Git repository" in outside.err
+    assert outside.code == 1 and "not inside a Git repository" in outside.err
     bad_option = cli("validate", "--format", "xml")
-    assert bad_option.code == 2
+    assert bad_option.code == 1
 
 
 def test_symlinks_are_rejected_in_the_work_tree_and_at_a_ref(git_repo: Path, cli: CliRunner) -> None:
