@@ -31,6 +31,8 @@ CliRunner = Callable[..., CliResult]
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """`cli("validate", "path")` runs the reconciler exactly as the console script does, outside Actions."""
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    for variable in ("NO_COLOR", "FORCE_COLOR"):  # colour is what each test asks for, not the caller's terminal
+        monkeypatch.delenv(variable, raising=False)
 
     def invoke(*args: str, env: dict[str, str] | None = None) -> CliResult:
         for key, value in (env or {}).items():

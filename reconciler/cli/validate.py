@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import in_actions, output_options, reporter_for, source_options, today_utc, write_out
+from reconciler.cli.options import in_actions, output_options, reporter_for, show, source_options, today_utc
 from reconciler.domain.errors import ExitCode
 
 
@@ -27,6 +27,6 @@ def validate(path: str, ref: str | None, today: date | None, output_format: str 
     loaded = load_repository(open_source(path, ref), today or today_utc())
     report = loaded.report
     shown = reporter_for(output_format, "github" if in_actions() else "text")
-    click.echo(shown.validation(report, loaded.description, loaded.revision))
-    write_out(out, JsonReporter().validation(report, loaded.description, loaded.revision))
+    data = JsonReporter().validation(report, loaded.description, loaded.revision)
+    show(shown.validation(report, loaded.description, loaded.revision), data, out, output_format)
     return ExitCode.OK if report.valid else ExitCode.INVALID

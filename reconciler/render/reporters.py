@@ -14,7 +14,7 @@ from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import ValidationReport
 from reconciler.domain.values import JsonValue
 from reconciler.render.annotations import validation_annotations
-from reconciler.render.text import apply_text, drift_text, plan_text, validation_text
+from reconciler.render.text import Styler, apply_text, drift_text, plain, plan_text, validation_text
 from reconciler.render.views import Links, apply_comment, drift_issue, plan_job_summary
 
 VALIDATION_VERSION = 1
@@ -32,19 +32,19 @@ class Reporter(Protocol):
 
 @dataclass(frozen=True)
 class TextReporter:
-    """For terminals and logs: grouped by action, coloured when asked."""
+    """For terminals and logs: grouped by action, each span marked for the terminal by `style`."""
 
-    color: bool = False
+    style: Styler = plain
     show_unchanged: bool = False
 
     def validation(self, report: ValidationReport, description: str, revision: str | None) -> str:
-        return validation_text(report, description)
+        return validation_text(report, description, self.style)
 
     def plan(self, plan: Plan) -> str:
-        return plan_text(plan, color=self.color, show_unchanged=self.show_unchanged)
+        return plan_text(plan, self.style, show_unchanged=self.show_unchanged)
 
     def apply(self, report: ApplyReport) -> str:
-        return apply_text(report, color=self.color)
+        return apply_text(report, self.style)
 
     def drift(self, report: DriftReport) -> str:
         return drift_text(report)
@@ -113,12 +113,13 @@ def validation_data(report: ValidationReport, description: str, revision: str | 
 FORMATS = ("text", "json", "markdown", "github")
 
 
-def reporter(name: str, color: bool = False, show_unchanged: bool = False) -> Reporter:
-    """The reporter registered under `name` (one of FORMATS; `human` is the old name of `text`)."""
+def reporter(name: str, style: Styler = plain, show_unchanged: bool = False) -> Reporter:
+    """The reporter registered under `name` (one of FORMATS; `human` is the old name of `text`). `style` marks
+    spans of the text views for the terminal; data formats (json, markdown) never carry terminal styles."""
     if name in ("text", "human"):
-        return TextReporter(color, show_unchanged)
+        return TextReporter(style, show_unchanged)
     if name == "github":
-        return GithubReporter(color, show_unchanged)
+        return GithubReporter(style, show_unchanged)
     if name == "json":
         return JsonReporter()
     if name == "markdown":

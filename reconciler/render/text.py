@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from reconciler.domain.diff import FieldDiff
 from reconciler.domain.drift import DriftReport
@@ -13,25 +14,23 @@ from reconciler.domain.values import JsonValue, Problem
 from reconciler.domain.vocabulary import Action, DiffKind, OutcomeStatus
 from reconciler.render.labels import SYMBOLS
 
-_COLORS: dict[Action, str] = {
-    Action.CREATE: "32",
-    Action.UPDATE: "33",
-    Action.DELETE: "31",
-    Action.RECOVER_TOKEN: "36",
-    Action.NO_OP: "2",
-    Action.CONFLICT: "35",
-    Action.BLOCKED: "31",
-}
-_OUTCOME_MARKS: dict[OutcomeStatus, tuple[str, str]] = {
-    OutcomeStatus.APPLIED: ("ok", "32"),
-    OutcomeStatus.FAILED: ("FAILED", "31"),
-    OutcomeStatus.SKIPPED: ("skipped", "33"),
+Styler = Callable[[str, str], str]
+"""`(text, role) -> text`: how a view marks a span for the terminal. Roles are words of the vocabulary (an
+`Action` or `OutcomeStatus` value, `warning`, `error`, `not-done`); the command line maps them to click's
+styles, and click decides whether colour reaches the terminal (--color/--no-color, NO_COLOR, FORCE_COLOR)."""
+
+ROLES = (*(str(a) for a in Action), *(str(s) for s in OutcomeStatus), "warning", "error", "not-done")
+_OUTCOME_LABELS: dict[OutcomeStatus, str] = {
+    OutcomeStatus.APPLIED: "ok",
+    OutcomeStatus.FAILED: "FAILED",
+    OutcomeStatus.SKIPPED: "skipped",
 }
 MAX_VALUE_CHARS = 120
 
 
-def _style(text: str, code: str, color: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+def plain(text: str, _role: str) -> str:
+    """The styler that styles nothing (files, logs, tests)."""
+    return text
 
 
 def _value(value: JsonValue) -> str:
@@ -42,10 +41,10 @@ def _value(value: JsonValue) -> str:
 # -- validation ---------------------------------------------------------------------------------------------
 
 
-def problem_line(problem: Problem) -> str:
+def problem_line(problem: Problem, style: Styler = plain) -> str:
     """`path:line:col: error: <message> (<json path>)`, the compiler-style line editors jump to."""
     suffix = f" ({problem.json_path})" if problem.json_path else ""
-    return f"{problem.position}: {problem.severity}: {problem.message}{suffix}"
+    return f"{problem.position}: {style(str(problem.severity), str(problem.severity))}: {problem.message}{suffix}"
 
 
 def validation_summary(report: ValidationReport, description: str) -> str:
@@ -57,8 +56,8 @@ def validation_summary(report: ValidationReport, description: str) -> str:
     )
 
 
-def validation_text(report: ValidationReport, description: str) -> str:
-    lines = [problem_line(p) for p in report.problems]
+def validation_text(report: ValidationReport, description: str, style: Styler = plain) -> str:
+    lines = [problem_line(p, style) for p in report.problems]
     lines += [f"{s.position}: skipped: document of type '{s.kind}' is not a virtual account" for s in report.skipped]
     lines.append(validation_summary(report, description))
     return "\n".join(lines)
@@ -75,17 +74,17 @@ def _diff_line(field: FieldDiff) -> str:
     return f"      ~ {field.path}: {_value(field.before)} -> {_value(field.after)}"
 
 
-def _change_lines(change: Change, color: bool) -> list[str]:
+def _change_lines(change: Change, style: Styler) -> list[str]:
     where = f"  ({change.position})" if change.position else ""
     head = f"  {SYMBOLS[change.action]} {change.action:<13} {change.name}"
-    lines = [_style(head, _COLORS[change.action], color) + where]
+    lines = [style(head, str(change.action)) + where]
     lines += [_diff_line(d) for d in change.diffs]
     if change.reason:
         lines.append(f"      {change.reason}")
     if change.token_destination and change.action in (Action.CREATE, Action.RECOVER_TOKEN, Action.UPDATE):
         lines.append(f"      token -> {change.token_destination}")
-    lines += [_style(f"      warning: {w}", "33", color) for w in change.warnings]
-    lines += [_style(f"      error: {e}", "31", color) for e in change.errors]
+    lines += [style(f"      warning: {w}", "warning") for w in change.warnings]
+    lines += [style(f"      error: {e}", "error") for e in change.errors]
     return lines
 
 
@@ -99,19 +98,19 @@ def plan_summary_line(plan: Plan) -> str:
     )
 
 
-def plan_text(plan: Plan, color: bool = False, show_unchanged: bool = False) -> str:
+def plan_text(plan: Plan, style: Styler = plain, show_unchanged: bool = False) -> str:
     lines = [
         f"Desired: {plan.source} ({plan.desired_count} accounts)",
         f"Live:    {plan.control_plane} ({plan.live_count} accounts)",
         "",
     ]
-    lines += [problem_line(p) for p in plan.problems]
+    lines += [problem_line(p, style) for p in plan.problems]
     for action in Action:
         group = [c for c in plan.changes if c.action == action]
         if action == Action.NO_OP and not show_unchanged:
             group = [c for c in group if c.reason]
         for change in group:
-            lines += _change_lines(change, color)
+            lines += _change_lines(change, style)
     if len(lines) == 3 and not plan.problems:
         lines.append("  No changes: the control plane matches Git.")
     lines += ["", plan_summary_line(plan)]
@@ -121,16 +120,17 @@ def plan_text(plan: Plan, color: bool = False, show_unchanged: bool = False) -> 
 # -- apply --------------------------------------------------------------------------------------------------
 
 
-def apply_text(report: ApplyReport, color: bool = False) -> str:
+def apply_text(report: ApplyReport, style: Styler = plain) -> str:
     """The apply report: every outcome, then what stayed unresolved, then one summary line."""
     plan = report.plan
     lines = [f"Control plane: {plan.control_plane}", f"Desired: {plan.source}", ""]
-    lines += [problem_line(p) for p in plan.problems]
+    lines += [problem_line(p, style) for p in plan.problems]
     for outcome in report.outcomes:
-        label, code = _OUTCOME_MARKS[outcome.status]
-        lines.append(_style(f"  {label:<8} {outcome.action:<13} {outcome.name}", code, color) + f"  {outcome.detail}")
+        label = _OUTCOME_LABELS[outcome.status]
+        head = f"  {label:<8} {outcome.action:<13} {outcome.name}"
+        lines.append(style(head, str(outcome.status)) + f"  {outcome.detail}")
     for change in report.unresolved:
-        label = _style(f"  {'not done':<8} {change.action:<13} {change.name}", "35", color)
+        label = style(f"  {'not done':<8} {change.action:<13} {change.name}", "not-done")
         lines.append(f"{label}  {change.why_unresolved}")
     counts = report.counts()
     if not report.outcomes and not plan.has_errors:
