@@ -105,8 +105,9 @@ def terminal_style(text: str, role: str) -> str:
     return click.style(text, **ROLE_STYLES.get(role, {}))
 
 
-def source_options(command: F) -> F:
-    """PATH, --ref and --today, shared by every command that reads manifests."""
+def source_options(command: F, many: bool = False) -> F:
+    """PATH, --ref and --today, shared by every command that reads manifests (`many`: validate's PATHS...,
+    files or folders)."""
     command = click.option(
         "--today",
         type=DateParam(),
@@ -119,8 +120,16 @@ def source_options(command: F) -> F:
         metavar="REF",
         help="Read the manifests at this Git ref (branch, tag, SHA) instead of the working tree.",
     )(command)
-    command = click.argument("path", default=".", type=click.Path(file_okay=False))(command)
+    if many:
+        command = click.argument("paths", nargs=-1, type=click.Path())(command)
+    else:
+        command = click.argument("path", default=".", type=click.Path(file_okay=False))(command)
     return color_option(debug_option(command))
+
+
+def sources_options(command: F) -> F:
+    """PATHS... (files or folders, default .), --ref and --today: what validate reads."""
+    return source_options(command, many=True)
 
 
 def output_options(what: str, default_format: str = "text") -> Callable[[F], F]:

@@ -7,26 +7,32 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import in_actions, output_options, reporter_for, show, source_options, today_utc
+from reconciler.cli.options import in_actions, output_options, reporter_for, show, sources_options, today_utc
 from reconciler.domain.errors import ExitCode
 
 
 @click.command()
-@source_options
+@sources_options
 @output_options("validation report", default_format="text (github when GITHUB_ACTIONS=true)")
-def validate(path: str, ref: str | None, today: date | None, output_format: str | None, out: Path | None) -> int:
-    """Validate every virtual-account manifest under PATH (default: the current folder).
+def validate(
+    paths: tuple[str, ...], ref: str | None, today: date | None, output_format: str | None, out: Path | None
+) -> int:
+    """Validate the virtual-account manifests in PATHS: a folder (default: the current one), or files and
+    folders, as pre-commit passes them.
 
-    Reads reconciler.yaml in PATH for the manifest paths, loads every *.yaml/*.yml strictly, validates it
-    against the generated JSON Schema, and reports every problem as file:line:col.
+    A folder is read as plan reads it: reconciler.yaml in it names the manifest paths; every *.yaml/*.yml is
+    loaded strictly, validated against the generated JSON Schema, and every problem reported as
+    file:line:col. For files, the repository each belongs to (the nearest folder up holding reconciler.yaml,
+    else the Git work tree) is read whole, so checks across files (a name defined twice) see every manifest,
+    and problems are reported for the given files only. YAML that is not a manifest (no type of a managed
+    kind, or outside the configured paths) is listed as skipped, never an error.
     """
-    from reconciler.adapters.git_source import open_source
-    from reconciler.app.validate import load_repository
+    from reconciler.app.validate import validate_paths
     from reconciler.render.reporters import JsonReporter
 
-    loaded = load_repository(open_source(path, ref), today or today_utc())
-    report = loaded.report
+    done = validate_paths(paths or (".",), ref, today or today_utc())
+    report = done.report
     shown = reporter_for(output_format, "github" if in_actions() else "text")
-    data = JsonReporter().validation(report, loaded.description, loaded.revision)
-    show(shown.validation(report, loaded.description, loaded.revision), data, out, output_format)
+    data = JsonReporter().validation(report, done.description, done.revision)
+    show(shown.validation(report, done.description, done.revision), data, out, output_format)
     return ExitCode.OK if report.valid else ExitCode.INVALID

@@ -103,7 +103,13 @@ def validation_data(report: ValidationReport, description: str, revision: str | 
         "files": report.files,
         "accounts": list[JsonValue](sorted(r.name for r in report.resources)),
         "skipped": [
-            {"file": s.position.file, "line": s.position.line, "col": s.position.col, "type": s.kind}
+            {
+                "file": s.position.file,
+                "line": s.position.line,
+                "col": s.position.col,
+                "type": s.kind or None,
+                "reason": str(s.reason),
+            }
             for s in report.skipped
         ],
         "problems": [p.to_data() for p in report.problems],

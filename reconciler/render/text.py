@@ -9,9 +9,9 @@ from reconciler.domain.diff import FieldDiff
 from reconciler.domain.drift import DriftReport
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
-from reconciler.domain.resources import ValidationReport
+from reconciler.domain.resources import SkippedDocument, ValidationReport
 from reconciler.domain.values import JsonValue, Problem
-from reconciler.domain.vocabulary import Action, DiffKind, OutcomeStatus
+from reconciler.domain.vocabulary import Action, DiffKind, OutcomeStatus, SkipReason
 from reconciler.render.labels import SYMBOLS
 
 Styler = Callable[[str, str], str]
@@ -56,9 +56,19 @@ def validation_summary(report: ValidationReport, description: str) -> str:
     )
 
 
+def skipped_line(skipped: SkippedDocument) -> str:
+    """`file:line:col: skipped: <why>`, one line per document (or file) that is not a manifest."""
+    why = {
+        SkipReason.OTHER_TYPE: f"document of type '{skipped.kind}' is not a virtual account",
+        SkipReason.NOT_A_MANIFEST: "document without a type and without a virtual-account field is not a manifest",
+        SkipReason.OUTSIDE_PATHS: "file is not under the manifest paths of reconciler.yaml",
+    }[skipped.reason]
+    return f"{skipped.position}: skipped: {why}"
+
+
 def validation_text(report: ValidationReport, description: str, style: Styler = plain) -> str:
     lines = [problem_line(p, style) for p in report.problems]
-    lines += [f"{s.position}: skipped: document of type '{s.kind}' is not a virtual account" for s in report.skipped]
+    lines += [skipped_line(s) for s in report.skipped]
     lines.append(validation_summary(report, description))
     return "\n".join(lines)
 

@@ -1,0 +1,126 @@
+"""`reconciler validate FILE...`, as pre-commit calls it: the given files' problems only, checks across files
+over the whole repository, YAML that is not a manifest skipped by a documented rule, several repositories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TODAY, CliRunner, commit_all, write
+
+GOOD = "type: virtual-account\nname: {name}\nownedBy: {{team: platform}}\n"
+CONFIG = "version: 1\npaths: [accounts]\n"
+
+
+@pytest.fixture
+def repo(git_repo: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write(git_repo / "reconciler.yaml", CONFIG)
+    write(git_repo / "accounts" / "good.yaml", GOOD.format(name="good-bot"))
+    write(git_repo / "accounts" / "bad.yaml", GOOD.format(name="Bad_Name"))
+    commit_all(git_repo, "accounts")
+    monkeypatch.chdir(git_repo)
+    return git_repo
+
+
+def validate(cli: CliRunner, *paths: str) -> tuple[int, dict[str, object], str]:
+    result = cli("validate", *paths, "--today", TODAY, "--format", "json")
+    return result.code, json.loads(result.out), result.err
+
+
+def test_only_the_given_files_are_reported(repo: Path, cli: CliRunner) -> None:
+    code, report, _ = validate(cli, "accounts/good.yaml")
+    assert code == 0 and report["problems"] == [] and report["accounts"] == ["good-bot"] and report["files"] == 1
+    code, report, _ = validate(cli, "accounts/bad.yaml")
+    assert code == 1
+    assert {p["file"] for p in report["problems"]} == {"accounts/bad.yaml"}  # type: ignore[index,union-attr]
+
+
+def test_a_name_defined_twice_is_found_from_one_of_the_files(repo: Path, cli: CliRunner) -> None:
+    write(repo / "accounts" / "copy.yaml", GOOD.format(name="good-bot"))
+    code, report, _ = validate(cli, "accounts/copy.yaml")
+    assert code == 1
+    (problem,) = report["problems"]  # type: ignore[misc]
+    assert problem["file"] == "accounts/copy.yaml"
+    assert "defined more than once (also at accounts/good.yaml:2:7)" in problem["message"]
+
+
+def test_yaml_that_is_not_a_manifest_is_skipped(repo: Path, cli: CliRunner) -> None:
+    write(repo / "docker-compose.yml", "services: {web: {image: nginx, ports: ['8080:80']}}\n")
+    write(repo / "accounts" / "notes.yaml", "foo: bar\n")
+    write(repo / "accounts" / "team.yaml", "type: team\nname: platform\n")
+    code, report, _ = validate(cli, "docker-compose.yml", "accounts/notes.yaml", "accounts/team.yaml")
+    assert code == 0, report
+    reasons = {(s["file"], s["reason"]) for s in report["skipped"]}  # type: ignore[index,union-attr]
+    assert reasons == {
+        ("docker-compose.yml", "outside-paths"),
+        ("accounts/notes.yaml", "not-a-manifest"),
+        ("accounts/team.yaml", "other-type"),
+    }
+    assert report["files"] == 2  # the two under the manifest paths
+
+
+def test_a_manifest_that_forgot_its_type_is_still_an_error(repo: Path, cli: CliRunner) -> None:
+    write(repo / "accounts" / "untyped.yaml", "name: lost-bot\nexpiration_date: '2030-01-01'\n")
+    code, report, _ = validate(cli, "accounts/untyped.yaml")
+    assert code == 1
+    messages = [p["message"] for p in report["problems"]]  # type: ignore[index,union-attr]
+    assert "missing required field 'type'" in messages
+
+
+def test_config_problems_are_reported_whatever_the_files(repo: Path, cli: CliRunner) -> None:
+    write(repo / "reconciler.yaml", "version: 1\npaths: [accounts]\nconcurrency: 0\n")
+    code, report, _ = validate(cli, "accounts/good.yaml")
+    assert code == 1
+    assert {p["file"] for p in report["problems"]} == {"reconciler.yaml"}  # type: ignore[index,union-attr]
+    write(repo / "reconciler.yaml", CONFIG)
+    code, report, _ = validate(cli, "reconciler.yaml")
+    assert code == 0 and report["skipped"] == [] and report["files"] == 0
+
+
+def test_files_of_two_repositories_in_one_git_tree(
+    git_repo: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for tenant in ("prod", "staging"):
+        write(git_repo / "tenants" / tenant / "reconciler.yaml", CONFIG)
+        write(git_repo / "tenants" / tenant / "accounts" / "a.yaml", GOOD.format(name=f"{tenant}-Bot"))
+        write(git_repo / "tenants" / tenant / "accounts" / "b.yaml", GOOD.format(name="same-name"))
+    monkeypatch.chdir(git_repo)
+    code, report, _ = validate(cli, "tenants/prod/accounts/a.yaml", "tenants/staging/accounts/a.yaml")
+    assert code == 1
+    files = {p["file"] for p in report["problems"]}  # type: ignore[index,union-attr]
+    # each tenant is its own repository: the same name in both is no duplicate
+    assert files == {"tenants/prod/accounts/a.yaml", "tenants/staging/accounts/a.yaml"}
+
+
+def test_a_folder_among_the_paths_selects_its_manifests(repo: Path, cli: CliRunner) -> None:
+    write(repo / "accounts" / "more" / "x.yaml", GOOD.format(name="x-bot"))
+    code, report, _ = validate(cli, "accounts/more", "accounts/good.yaml")
+    assert code == 0 and report["accounts"] == ["good-bot", "x-bot"]
+
+
+def test_without_reconciler_yaml_the_git_work_tree_is_the_repository(
+    git_repo: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(git_repo / "a" / "one.yaml", GOOD.format(name="twice-bot"))
+    write(git_repo / "b" / "two.yaml", GOOD.format(name="twice-bot"))
+    monkeypatch.chdir(git_repo / "a")
+    code, report, _ = validate(cli, "one.yaml")
+    assert code == 1
+    assert [p["file"] for p in report["problems"]] == ["a/one.yaml"]  # type: ignore[index,union-attr]
+
+
+def test_the_config_file_is_never_read_as_a_manifest(repo: Path, cli: CliRunner) -> None:
+    write(repo / "reconciler.yaml", "version: 1\nconcurrency: 4\n")  # default paths: the whole folder
+    write(repo / "accounts" / "bad.yaml", GOOD.format(name="fixed-bot"))
+    code, report, _ = validate(cli, ".")
+    assert code == 0, report
+    assert report["files"] == 2 and report["skipped"] == []
+
+
+def test_missing_files_and_ref_with_files_are_errors(repo: Path, cli: CliRunner) -> None:
+    missing = cli("validate", "accounts/nope.yaml")
+    assert missing.code == 1 and "no such file or directory" in missing.err
+    with_ref = cli("validate", "accounts/good.yaml", "accounts/bad.yaml", "--ref", "HEAD")
+    assert with_ref.code == 1 and "--ref reads one folder" in with_ref.err
