@@ -4,11 +4,14 @@ over the whole repository, YAML that is not a manifest skipped by a documented r
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TODAY, CliRunner, commit_all, write
+from tests.conftest import REPO_ROOT, TODAY, CliRunner, commit_all, write
 
 GOOD = "type: virtual-account\nname: {name}\nownedBy: {{team: platform}}\n"
 CONFIG = "version: 1\npaths: [accounts]\n"
@@ -124,3 +127,35 @@ def test_missing_files_and_ref_with_files_are_errors(repo: Path, cli: CliRunner)
     assert missing.code == 1 and "no such file or directory" in missing.err
     with_ref = cli("validate", "accounts/good.yaml", "accounts/bad.yaml", "--ref", "HEAD")
     assert with_ref.code == 1 and "--ref reads one folder" in with_ref.err
+
+
+@pytest.mark.slow
+def test_pre_commit_try_repo_validates_only_the_passed_files(tmp_path: Path) -> None:
+    """The published hook (.pre-commit-hooks.yaml) in a fresh manifests repository, installed by pre-commit
+    itself into its own environment: the passed files are validated, the others are not."""
+    pre_commit = Path(sys.executable).parent / "pre-commit"
+    if not pre_commit.exists():
+        pytest.skip("pre-commit is not installed (it is a dev extra)")
+    repo = tmp_path / "accounts-repo"
+    write(repo / "reconciler.yaml", CONFIG)
+    write(repo / "accounts" / "good.yaml", GOOD.format(name="good-bot"))
+    write(repo / "accounts" / "bad.yaml", GOOD.format(name="Bad_Name"))
+    write(repo / "compose.yml", "services: {web: {image: nginx}}\n")
+    identity = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+                "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
+    env = {**os.environ, **identity, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "accounts"]):
+        subprocess.run(["git", *command], cwd=repo, env=env, check=True, capture_output=True)
+
+    def try_repo(*files: str) -> subprocess.CompletedProcess[str]:
+        command = [str(pre_commit), "try-repo", str(REPO_ROOT), "reconciler-validate", "--verbose", "--files", *files]
+        return subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+
+    passed = try_repo("accounts/good.yaml", "compose.yml")
+    assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-3000:]
+    assert "bad.yaml" not in passed.stdout
+    assert "compose.yml:1:1: skipped" in passed.stdout
+    failed = try_repo("accounts/bad.yaml")
+    assert failed.returncode == 1, failed.stdout[-3000:]
+    assert "accounts/bad.yaml:2:7: error: 3 to 36 lower case" in failed.stdout
+    assert "good.yaml" not in failed.stdout
