@@ -1,4 +1,5 @@
-"""Use case: regenerate the JSON Schemas from the documented manifest, or check they are current."""
+"""Use cases: regenerate the JSON Schemas from their sources (the documented manifest, the hand-written config
+schema, the typed output documents) or check they are current; export them into a user's repository."""
 
 from __future__ import annotations
 
@@ -6,24 +7,35 @@ from pathlib import Path
 
 from reconciler.domain.errors import UsageError
 from reconciler.manifests.yaml_loader import load_trusted
-from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE
+from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, PUBLISHED_SCHEMAS, packaged_text
 from reconciler.schema.generate import build_manifest_schema, render_json
+from reconciler.schema.outputs import OUTPUT_DOCUMENTS, build_output_schema
 
 MANIFEST_SOURCE = Path("schemas/virtual-account.manifest.yaml")
+EXAMPLE_SCHEMAS = Path("manifests-example/schemas")  # the example is laid out as a user's repository
 
 
-def expected_artifacts(project: Path) -> dict[Path, str]:
-    """Every generated file and the text it must hold, computed from the sources in `project`."""
+def generated_schemas(project: Path) -> dict[str, str]:
+    """Every published schema's text, by file name, computed from the sources in the checkout `project`."""
     source = project / MANIFEST_SOURCE
     if not source.is_file():
         raise UsageError(f"{source}: not found; run this from a va-reconciler checkout or pass --project")
-    manifest = render_json(build_manifest_schema(load_trusted(source.read_text(encoding="utf-8"))))
-    config = (project / "schemas" / CONFIG_SCHEMA_FILE).read_text(encoding="utf-8")
-    return {
-        project / "schemas" / MANIFEST_SCHEMA_FILE: manifest,
-        project / "reconciler" / "data" / MANIFEST_SCHEMA_FILE: manifest,
-        project / "reconciler" / "data" / CONFIG_SCHEMA_FILE: config,
+    texts = {
+        MANIFEST_SCHEMA_FILE: render_json(build_manifest_schema(load_trusted(source.read_text(encoding="utf-8")))),
+        CONFIG_SCHEMA_FILE: (project / "schemas" / CONFIG_SCHEMA_FILE).read_text(encoding="utf-8"),
     }
+    texts.update({name: render_json(build_output_schema(document)) for name, document in OUTPUT_DOCUMENTS.items()})
+    return {name: texts[name] for name in PUBLISHED_SCHEMAS}
+
+
+def expected_artifacts(project: Path) -> dict[Path, str]:
+    """Every generated file and the text it must hold: the published copies in schemas/, the packaged copies
+    in reconciler/data/ (what `schema export` writes), and the example repository's exported copies."""
+    texts = generated_schemas(project)
+    artifacts: dict[Path, str] = {}
+    for folder in (Path("schemas"), Path("reconciler/data"), EXAMPLE_SCHEMAS):
+        artifacts.update({project / folder / name: text for name, text in texts.items()})
+    return artifacts
 
 
 def stale_artifacts(project: Path) -> list[Path]:
@@ -35,9 +47,23 @@ def stale_artifacts(project: Path) -> list[Path]:
 
 
 def write_artifacts(project: Path) -> list[Path]:
+    return _write_changed(expected_artifacts(project))
+
+
+def export_schemas(folder: Path) -> list[Path]:
+    """Write every published schema, as this installed version ships it, into `folder` (created if missing),
+    for modelines relative to a user's manifests. Returns the files written (unchanged ones are left)."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write_changed({folder / name: packaged_text(name) for name in PUBLISHED_SCHEMAS})
+
+
+def _write_changed(artifacts: dict[Path, str]) -> list[Path]:
     written = []
-    for path, text in expected_artifacts(project).items():
+    for path, text in artifacts.items():
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
             written.append(path)
     return written

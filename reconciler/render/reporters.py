@@ -5,6 +5,7 @@ The CLI picks one by name with `--format`; `--out` always writes the JSON one.""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -90,11 +91,11 @@ class MarkdownReporter:
         return drift_issue(report, Links())
 
 
-def _dump(data: dict[str, JsonValue]) -> str:
+def _dump(data: Mapping[str, object]) -> str:
     return json.dumps(data, indent=2)
 
 
-def validation_data(report: ValidationReport, description: str, revision: str | None) -> dict[str, JsonValue]:
+def validation_data(report: ValidationReport, description: str, revision: str | None) -> dict[str, object]:
     return {
         "version": VALIDATION_VERSION,
         "valid": report.valid,

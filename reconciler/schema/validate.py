@@ -112,10 +112,9 @@ def _unknown_keys(instance: Any, schema: Mapping[str, Any], path: JsonPath, loca
 
 
 def _value_message(keyword: str, error: Any, schema: Mapping[str, Any]) -> str:
-    documented = schema.get("x-message")
+    documented = schema.get("errorMessage")  # the documented +message with its hint (schema/generate.py)
     if documented and keyword in _SCALAR_KEYWORDS and schema.get("type") in ("string", "integer"):
-        hint = schema.get("x-hint")
-        return f"{documented}: {hint}" if hint else str(documented)
+        return str(documented)
     reason = _reason(keyword, error.validator_value, error.instance)
     title = schema.get("title")
     return f"{title}: {reason}" if title else reason
