@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.adapters.git_source import WorkTreeSource, manifests_root, open_source
-from reconciler.domain.checks import check_resources
+from reconciler.domain.checks import check_resources, yaml11_warning
 from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data
 from reconciler.domain.documents import DocumentClass, classify
 from reconciler.domain.errors import UsageError
 from reconciler.domain.ports import ManifestSource, SourceFile
 from reconciler.domain.resources import DesiredResource, SkippedDocument, ValidationReport, merge_reports
-from reconciler.domain.values import Position, Problem
-from reconciler.domain.vocabulary import SkipReason
+from reconciler.domain.values import Position, Problem, format_json_path
+from reconciler.domain.vocabulary import Severity, SkipReason
 from reconciler.manifests.yaml_loader import LoadedDocument, load_documents
 from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, packaged_schema
 from reconciler.schema.validate import SchemaValidator
@@ -148,6 +148,19 @@ def _parse(file: SourceFile) -> tuple[list[LoadedDocument], list[Problem]]:
     return result.documents, result.problems
 
 
+def _tfy_warnings(document: LoadedDocument) -> list[Problem]:
+    """Warnings where TrueFoundry's own CLI would read this manifest differently (YAML 1.1 typing)."""
+    return [
+        Problem(
+            Position(document.file, *found.position),
+            yaml11_warning(found.text, found.read_as, found.breaks_json),
+            format_json_path(found.path),
+            Severity.WARNING,
+        )
+        for found in document.retyped
+    ]
+
+
 def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list[SkippedDocument]) -> list[Problem]:
     documents, problems = _parse(file)
     for document in documents:
@@ -169,6 +182,7 @@ def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list
             message = f"type '{str(kind)[:60]}' is not a known type; did you mean '{classified.kind}'?"
             problems.append(Problem(document.position_of(("type",)), message, "$.type"))
             continue
+        problems.extend(_tfy_warnings(document))
         if not document.clean:
             continue  # the loader already reported why; its value is not what the author wrote
         found = _validator(MANIFEST_SCHEMA_FILE).problems(value, document.position_of, document.key_position_of)
