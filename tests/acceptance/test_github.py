@@ -81,7 +81,7 @@ def test_ten_plan_runs_leave_exactly_one_comment_updated_in_place(
         commit_all(git_repo, f"run {index}")
         result = run("plan", "--github-comment")
         assert result.returncode == 0, result.stdout + result.stderr
-        assert ("created" if index == 0 else "updated") in result.stdout
+        assert ("created" if index == 0 else "updated") in result.stderr
     ours = [c for c in github.comments_on(PR) if c["user"]["login"] == "github-actions[bot]"]
     assert len(ours) == 1
     # the last run's plan, not the first one's: one create (nothing was applied), rotating every 39 days
@@ -148,7 +148,7 @@ def test_apply_reports_on_the_merged_pull_request(
     env = {**actions_env(github, tmp_path, {}), "GITHUB_SHA": sha}
     result = with_env(reconciler, env)("apply", "--github-report")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Apply report created on pull request #12." in result.stdout
+    assert "Apply report created on pull request #12." in result.stderr
     [comment] = github.comments_on(12)
     assert "Applied: the control plane matches main\\." in comment["body"]
     assert "merged\\-bot" in comment["body"]
@@ -165,7 +165,7 @@ def test_drift_issue_opens_stays_untouched_updates_and_closes(
     run = with_env(reconciler, actions_env(github, tmp_path, {}))
 
     clean = run("drift", "--github-issue", "--detailed-exitcode")
-    assert clean.returncode == 0 and "No drift, and no open drift issue." in clean.stdout
+    assert clean.returncode == 0 and "No drift, and no open drift issue." in clean.stderr
     assert github.issues == {}
 
     def edit(interval: int) -> None:
@@ -184,16 +184,16 @@ def test_drift_issue_opens_stays_untouched_updates_and_closes(
 
     patches = github.writes("PATCH")
     same = run("drift", "--github-issue", "--detailed-exitcode")
-    assert same.returncode == 2 and "left as it is" in same.stdout
+    assert same.returncode == 2 and "left as it is" in same.stderr
     assert github.writes("PATCH") == patches
 
     edit(60)
     changed = run("drift", "--github-issue")
-    assert "updated" in changed.stdout and github.writes("PATCH") == patches + 1
+    assert "updated" in changed.stderr and github.writes("PATCH") == patches + 1
 
     assert reconciler("apply").returncode == 0
     cleared = run("drift", "--github-issue", "--detailed-exitcode")
-    assert cleared.returncode == 0 and "closed" in cleared.stdout
+    assert cleared.returncode == 0 and "closed" in cleared.stderr
     assert issue["state"] == "closed"
 
 
