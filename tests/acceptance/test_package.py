@@ -35,6 +35,10 @@ def test_classifiers_and_project_urls_point_at_the_one_home() -> None:
     assert all(url.startswith(PROJECT_URL) for url in PYPROJECT["urls"].values())
 
 
+def test_one_version_everywhere() -> None:
+    assert PYPROJECT["version"] == __version__
+
+
 def test_both_commands_run_the_same_entry_point() -> None:
     scripts = PYPROJECT["scripts"]
     assert scripts["va-reconciler"] == scripts["reconciler"] == "reconciler.cli.main:main"
