@@ -102,3 +102,11 @@ def problem_lines(output: str, strip_prefix: str) -> list[str]:
 
 def names(values: Sequence[str]) -> list[str]:
     return sorted(values)
+
+
+@pytest.fixture(scope="session")
+def peers() -> Path:
+    """A virtual environment with TrueFoundry's CLI (`bin/tfy`) and SDK (`bin/python -c 'import truefoundry_sdk'`)."""
+    from tests.peers import peer_venv
+
+    return peer_venv()

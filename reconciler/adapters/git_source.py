@@ -72,8 +72,13 @@ class WorkTreeSource:
         base = git_root if git_root is not None else self._root
         self._git_root = git_root
         self._prefix = self._root.relative_to(base).as_posix()
+        self._base = base
         self.revision = None
         self.description = f"working tree {root}"
+
+    def location(self, path: str) -> Path:
+        """Where a file this source listed (by its shown `path`) lies on disk."""
+        return self._base / path
 
     @property
     def repository_id(self) -> str:
@@ -230,3 +235,28 @@ def _repository_id(repo: Any, top: Path) -> str:
         return top.name
     match = _REMOTE_REPO.search(url)
     return match.group(1) if match else top.name
+
+
+def open_base_source(root: str, base: str) -> ManifestSource:
+    """The manifests (and reconciler.yaml) of a pull request's base branch `base` (GITHUB_BASE_REF), to read the
+    policy the change under review may not relax. Tried in order: `origin/<base>`, `<base>`, and, when HEAD is
+    a merge commit (actions/checkout's `refs/pull/N/merge`), its first parent, which is the base branch's head.
+    Fails closed, saying how to fetch the base, when none is in the clone."""
+    candidates = [f"origin/{base}", base]
+    try:
+        import git
+
+        repo = git.Repo(root, search_parent_directories=True)
+        if len(repo.head.commit.parents) == 2:
+            candidates.append("HEAD^1")
+    except Exception:  # noqa: BLE001 - not a repository, no HEAD, a shallow clone: the candidates decide
+        pass
+    for candidate in candidates:
+        try:
+            return GitRefSource(Path(root), candidate)
+        except UsageError:
+            continue
+    raise UsageError(
+        f"the policy must come from the base branch '{base}', which this clone does not hold: fetch it "
+        f"(actions/checkout with fetch-depth: 2, or `git fetch origin {base}`), or name it with --policy-ref"
+    )

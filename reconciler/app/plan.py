@@ -12,12 +12,13 @@ from pathlib import Path
 from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
 from reconciler.adapters.controlplane.errors import Rejected
 from reconciler.app.validate import LoadedRepository, load_repository
+from reconciler.domain.grants import accounts_named
 from reconciler.domain.kinds import KINDS
 from reconciler.domain.plan import Change, Plan
-from reconciler.domain.planner import PlanOptions, make_changes
+from reconciler.domain.planner import PlanOptions, access_of, make_changes
 from reconciler.domain.ports import ControlPlane, ManifestSource
 from reconciler.domain.resources import LiveResource
-from reconciler.domain.vocabulary import Action
+from reconciler.domain.vocabulary import Action, Kind
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class PlanRequest:
     today: date
     token_dir: Path | None = None
     allow_mass_delete: bool = False
+    policy_source: ManifestSource | None = None  # a pull request's base branch: where policy comes from
 
 
 def plan(request: PlanRequest) -> Plan:
@@ -36,7 +38,7 @@ def plan(request: PlanRequest) -> Plan:
 
 
 async def _plan(request: PlanRequest) -> Plan:
-    repository = load_repository(request.source, request.today)
+    repository = load_repository(request.source, request.today, request.policy_source)
     async with client_for(request.connection, repository) as client:
         return await fresh_plan(request, repository, client)
 
@@ -62,18 +64,23 @@ async def fresh_plan(request: PlanRequest, repository: LoadedRepository, client:
         ownership=config.ownership,
         prune=config.prune.enabled,
         desired_count=len(report.resources),
+        notices=repository.notices,
     )
     if report.errors:
         return header  # never plan from a partly invalid repository: a missing manifest could read as a delete
     live = await list_live(client)
     options = PlanOptions(request.today, request.token_dir is not None, request.allow_mass_delete)
     changes = make_changes(report.resources, live, config, options)
-    checked = await _dry_run(changes, client)
-    return replace(header, changes=checked, live_count=len(live))
+    existing = {r.name for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}
+    checked = await _dry_run(changes, client, existing)
+    access = access_of(report.resources, live, checked, config)
+    return replace(header, changes=checked, live_count=len(live), access=access)
 
 
-async def _dry_run(changes: Sequence[Change], client: ControlPlane) -> tuple[Change, ...]:
-    """Ask the server to validate every create and update; a rejection becomes the change's error."""
+async def _dry_run(changes: Sequence[Change], client: ControlPlane, accounts: set[str]) -> tuple[Change, ...]:
+    """Ask the server to validate every create and update; a rejection becomes the change's error. A role
+    binding naming an account this plan creates cannot be dry-run before that account exists (the server
+    checks its subjects): it is validated at apply, after its accounts, and the plan says so."""
 
     async def check(change: Change) -> Change:
         try:
@@ -82,8 +89,13 @@ async def _dry_run(changes: Sequence[Change], client: ControlPlane) -> tuple[Cha
             return change.with_errors(f"the control plane rejects it: {exc}")
         return change
 
-    checked = {c.key: c for c in await asyncio.gather(*(check(c) for c in changes if _dry_runs(c)))}
-    return tuple(checked.get(c.key, c) for c in changes)
+    deferred = {c.key for c in changes if _dry_runs(c) and not set(accounts_named(c.desired or {})) <= accounts}
+    ready = [c for c in changes if _dry_runs(c) and c.key not in deferred]
+    checked = {c.key: c for c in await asyncio.gather(*(check(c) for c in ready))}
+    note = "not dry-run: it names accounts this plan creates; the control plane validates it at apply, after them"
+    return tuple(
+        replace(c, warnings=(*c.warnings, note)) if c.key in deferred else checked.get(c.key, c) for c in changes
+    )
 
 
 def _dry_runs(change: Change) -> bool:

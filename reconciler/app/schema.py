@@ -7,23 +7,28 @@ from pathlib import Path
 
 from reconciler.domain.errors import UsageError
 from reconciler.manifests.yaml_loader import load_trusted
-from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, PUBLISHED_SCHEMAS, packaged_text
+from reconciler.schema import CONFIG_SCHEMA_FILE, PUBLISHED_SCHEMAS, SCHEMA_FILES, packaged_text
 from reconciler.schema.generate import build_manifest_schema, render_json
 from reconciler.schema.outputs import OUTPUT_DOCUMENTS, build_output_schema
 
-MANIFEST_SOURCE = Path("schemas/virtual-account.manifest.yaml")
 EXAMPLE_SCHEMAS = Path("manifests-example/schemas")  # the example is laid out as a user's repository
 
 
+def _source_of(schema_file: str) -> Path:
+    """`virtual-account.schema.json` is generated from `schemas/virtual-account.manifest.yaml`."""
+    return Path("schemas") / schema_file.replace(".schema.json", ".manifest.yaml")
+
+
 def generated_schemas(project: Path) -> dict[str, str]:
-    """Every published schema's text, by file name, computed from the sources in the checkout `project`."""
-    source = project / MANIFEST_SOURCE
-    if not source.is_file():
-        raise UsageError(f"{source}: not found; run this from a va-reconciler checkout or pass --project")
-    texts = {
-        MANIFEST_SCHEMA_FILE: render_json(build_manifest_schema(load_trusted(source.read_text(encoding="utf-8")))),
-        CONFIG_SCHEMA_FILE: (project / "schemas" / CONFIG_SCHEMA_FILE).read_text(encoding="utf-8"),
-    }
+    """Every published schema's text, by file name, computed from the sources in the checkout `project`: one
+    per resource kind from its transcribed manifest, the hand-written config schema, the output documents."""
+    texts: dict[str, str] = {}
+    for schema_file in SCHEMA_FILES.values():
+        source = project / _source_of(schema_file)
+        if not source.is_file():
+            raise UsageError(f"{source}: not found; run this from a va-reconciler checkout or pass --project")
+        texts[schema_file] = render_json(build_manifest_schema(load_trusted(source.read_text(encoding="utf-8"))))
+    texts[CONFIG_SCHEMA_FILE] = (project / "schemas" / CONFIG_SCHEMA_FILE).read_text(encoding="utf-8")
     texts.update({name: render_json(build_output_schema(document)) for name, document in OUTPUT_DOCUMENTS.items()})
     return {name: texts[name] for name in PUBLISHED_SCHEMAS}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -13,26 +13,28 @@ from typing import Any
 
 from reconciler.adapters.git_source import WorkTreeSource, manifests_root, open_source
 from reconciler.domain.checks import check_resources, yaml11_warning
-from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data
+from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data, policy_from_data
 from reconciler.domain.documents import DocumentClass, classify
-from reconciler.domain.errors import UsageError
+from reconciler.domain.errors import ConfigError, UsageError
 from reconciler.domain.ports import ManifestSource, SourceFile
 from reconciler.domain.resources import DesiredResource, SkippedDocument, ValidationReport, merge_reports
 from reconciler.domain.values import Position, Problem, format_json_path
 from reconciler.domain.vocabulary import Severity, SkipReason
 from reconciler.manifests.yaml_loader import LoadedDocument, load_documents
-from reconciler.schema import CONFIG_SCHEMA_FILE, MANIFEST_SCHEMA_FILE, packaged_schema
+from reconciler.schema import CONFIG_SCHEMA_FILE, SCHEMA_FILES, packaged_schema
 from reconciler.schema.validate import SchemaValidator
 
 
 @dataclass(frozen=True)
 class LoadedRepository:
-    """The desired state read from one source, with the config that scoped it."""
+    """The desired state read from one source, with the config that scoped it and what a reviewer must know
+    about the run (e.g. that the change edits policy, which takes effect after merge)."""
 
     config: RepoConfig
     report: ValidationReport
     description: str
     revision: str | None
+    notices: tuple[str, ...] = ()
     candidates: frozenset[str] = field(default_factory=frozenset)  # the manifest files read, as positions name them
     config_file: str | None = None  # reconciler.yaml, as positions name it, when there is one
 
@@ -42,12 +44,20 @@ def _validator(name: str) -> SchemaValidator:
     return SchemaValidator(packaged_schema(name))
 
 
-def load_repository(source: ManifestSource, today: date) -> LoadedRepository:
+def load_repository(
+    source: ManifestSource, today: date, policy_source: ManifestSource | None = None, check_policy: bool = False
+) -> LoadedRepository:
+    """Every manifest of `source`, checked. With `policy_source` (a pull request's base branch), the policy comes
+    from there: the change under review cannot relax it. With `check_policy` (the validate command), policy
+    violations are problems too; plan, apply and drift leave them to the planner."""
     config_file, config_data, problems = _read_config(source)
     if problems:
         report = ValidationReport(files=1, resources=(), skipped=(), problems=tuple(problems))
         return LoadedRepository(RepoConfig(), report, source.description, source.revision)
     config = config_from_data(config_data, _lazy_repository_id(source, config_data))
+    notices: tuple[str, ...] = ()
+    if policy_source is not None:
+        config, notices = _base_policy(config, policy_source)
     resources: list[DesiredResource] = []
     skipped: list[SkippedDocument] = []
     candidates: set[str] = set()
@@ -56,14 +66,16 @@ def load_repository(source: ManifestSource, today: date) -> LoadedRepository:
             continue  # reconciler.yaml under a configured path (the default `.`) is the config, not a manifest
         candidates.add(file.path)
         problems.extend(_read_file(file, resources, skipped))
-    problems.extend(check_resources(resources, today))
+    problems.extend(check_resources(resources, today, config, policy=check_policy))
     report = ValidationReport(
         files=len(candidates),
         resources=tuple(resources),
         skipped=tuple(skipped),
         problems=tuple(sorted(problems)),
     )
-    return LoadedRepository(config, report, source.description, source.revision, frozenset(candidates), config_file)
+    return LoadedRepository(
+        config, report, source.description, source.revision, notices, frozenset(candidates), config_file
+    )
 
 
 @dataclass(frozen=True)
@@ -73,16 +85,21 @@ class Validation:
     report: ValidationReport
     description: str
     revision: str | None
+    notices: tuple[str, ...] = ()
 
 
-def validate_paths(paths: Sequence[str], ref: str | None, today: date) -> Validation:
+PolicyFor = Callable[[str], ManifestSource | None]  # a repository's folder -> where its policy comes from
+
+
+def validate_paths(paths: Sequence[str], ref: str | None, today: date, policy_for: PolicyFor) -> Validation:
     """Validate a folder (the manifests repository, as plan reads it) or files and folders inside one or more
     repositories, as pre-commit passes them. For files, each repository is read whole, from the nearest folder
     up holding reconciler.yaml (`manifests_root`), so checks across files still see every manifest; problems
-    are reported for the given files only. A given file outside the configured paths is listed as skipped."""
+    are reported for the given files only. A given file outside the configured paths is listed as skipped.
+    `policy_for(folder)` says where a repository's policy comes from (None: its own reconciler.yaml)."""
     if len(paths) == 1 and (ref is not None or Path(paths[0]).is_dir()):
-        loaded = load_repository(open_source(paths[0], ref), today)
-        return Validation(loaded.report, loaded.description, loaded.revision)
+        loaded = load_repository(open_source(paths[0], ref), today, policy_for(paths[0]), check_policy=True)
+        return Validation(loaded.report, loaded.description, loaded.revision, loaded.notices)
     if ref is not None:
         raise UsageError("--ref reads one folder: pass the folder with --ref, or the files without it")
     by_root: dict[Path, list[Path]] = defaultdict(list)
@@ -91,9 +108,11 @@ def validate_paths(paths: Sequence[str], ref: str | None, today: date) -> Valida
             raise UsageError(f"{given}: no such file or directory")
         by_root[manifests_root(Path(given))].append(Path(given))
     reports, outside, descriptions = [], [], []
+    notices: list[str] = []
     for root, selected in by_root.items():
         source = WorkTreeSource(_shown_root(root))
-        loaded = load_repository(source, today)
+        loaded = load_repository(source, today, policy_for(str(_shown_root(root))), check_policy=True)
+        notices += loaded.notices
         chosen = {file for path in selected for file in _chosen(source.display(path), path, loaded.candidates)}
         outside += [
             SkippedDocument(Position(source.display(path), 1, 1), "", SkipReason.OUTSIDE_PATHS)
@@ -102,7 +121,7 @@ def validate_paths(paths: Sequence[str], ref: str | None, today: date) -> Valida
         ]
         reports.append(loaded.report.restricted_to(chosen, loaded.candidates))
         descriptions.append(f"{len(selected)} path(s) in {loaded.description}")
-    return Validation(merge_reports(reports, outside), "; ".join(descriptions), None)
+    return Validation(merge_reports(reports, outside), "; ".join(descriptions), None, tuple(notices))
 
 
 def _shown_root(root: Path) -> Path:
@@ -116,6 +135,22 @@ def _chosen(shown: str, path: Path, candidates: frozenset[str]) -> set[str]:
     if not path.is_dir():
         return {shown}
     return {c for c in candidates if shown == "." or c.startswith(shown + "/")}
+
+
+def _base_policy(config: RepoConfig, base: ManifestSource) -> tuple[RepoConfig, tuple[str, ...]]:
+    """`config` with the base branch's policy, and a notice when the change under review edits it."""
+    _, data, problems = _read_config(base)
+    if problems:
+        first = problems[0]
+        raise ConfigError(f"the base branch's reconciler.yaml is invalid ({first.position}: {first.message})")
+    policy = policy_from_data((data or {}).get("policy", {}))
+    if policy == config.policy:
+        return config, ()
+    notice = (
+        "this change edits the policy in reconciler.yaml: it takes effect after merge; this run uses the policy of "
+        f"the base branch ({base.description})"
+    )
+    return replace(config, policy=policy), (notice,)
 
 
 def _lazy_repository_id(source: ManifestSource, config_data: dict[str, Any] | None) -> str:
@@ -185,7 +220,9 @@ def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list
         problems.extend(_tfy_warnings(document))
         if not document.clean:
             continue  # the loader already reported why; its value is not what the author wrote
-        found = _validator(MANIFEST_SCHEMA_FILE).problems(value, document.position_of, document.key_position_of)
+        found = _validator(SCHEMA_FILES[classified.kind]).problems(
+            value, document.position_of, document.key_position_of
+        )
         problems.extend(found)
         if not found:
             resources.append(

@@ -17,6 +17,7 @@ import click
 
 if TYPE_CHECKING:
     from reconciler.app.plan import PlanRequest
+    from reconciler.domain.ports import ManifestSource
     from reconciler.render.reporters import Reporter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -207,8 +208,35 @@ def notice(message: str) -> None:
     click.echo(message, err=True)
 
 
+policy_ref_option = click.option(
+    "--policy-ref",
+    default=None,
+    metavar="REF",
+    help="Read the policy of reconciler.yaml at this Git ref (the base branch), so the change under review cannot "
+    "relax it.  [default: in a GitHub pull request, the base branch (GITHUB_BASE_REF)]",
+)
+
+
+def policy_source(path: str, policy_ref: str | None) -> ManifestSource | None:
+    """Where policy comes from: `--policy-ref`, else a pull request's base branch in GitHub Actions, else
+    the manifests' own reconciler.yaml (None)."""
+    from reconciler.adapters.git_source import open_base_source, open_source
+
+    if policy_ref is not None:
+        return open_source(path, policy_ref)
+    base = os.environ.get("GITHUB_BASE_REF", "")
+    if in_actions() and base and os.environ.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        return open_base_source(path, base)
+    return None
+
+
 def plan_request(
-    path: str, ref: str | None, today: date | None, token_dir: Path | None = None, allow_mass_delete: bool = False
+    path: str,
+    ref: str | None,
+    today: date | None,
+    token_dir: Path | None = None,
+    allow_mass_delete: bool = False,
+    policy_ref: str | None = None,
 ) -> PlanRequest:
     from reconciler.adapters.controlplane.connection import connect
     from reconciler.adapters.git_source import open_source
@@ -220,4 +248,5 @@ def plan_request(
         today=today or today_utc(),
         token_dir=token_dir,
         allow_mass_delete=allow_mass_delete,
+        policy_source=policy_source(path, policy_ref),
     )

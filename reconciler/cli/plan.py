@@ -15,6 +15,7 @@ from reconciler.cli.options import (
     notice,
     output_options,
     plan_request,
+    policy_ref_option,
     reporter_for,
     show,
     source_options,
@@ -37,14 +38,15 @@ from reconciler.domain.errors import ExitCode
 @click.option("--show-unchanged", is_flag=True, help="List unchanged accounts too.")
 @click.option("--github-comment", is_flag=True, help="Post or update the plan as one sticky pull-request comment.")
 @environment_option
+@policy_ref_option
 def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None, allow_mass_delete: bool,
          output_format: str | None, out: Path | None, detailed_exitcode: bool, show_unchanged: bool,
-         github_comment: bool, environment: str) -> int:  # fmt: skip
+         github_comment: bool, environment: str, policy_ref: str | None) -> int:  # fmt: skip
     """Compare the manifests under PATH with the control plane and show what apply would do. Writes nothing;
     every create and update is dry-run by the control plane."""
     from reconciler.app.plan import plan as make_plan
 
-    result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete))
+    result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete, policy_ref))
     show(reporter_for(output_format, show_unchanged=show_unchanged).plan(result), result.to_json(), out, output_format)
     if out is not None:
         where = "stdout" if to_stdout(out) else str(out)

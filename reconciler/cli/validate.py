@@ -7,18 +7,33 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import in_actions, output_options, reporter_for, show, sources_options, today_utc
+from reconciler.cli.options import (
+    in_actions,
+    output_options,
+    policy_ref_option,
+    policy_source,
+    reporter_for,
+    show,
+    sources_options,
+    today_utc,
+)
 from reconciler.domain.errors import ExitCode
 
 
 @click.command()
 @sources_options
 @output_options("validation report", default_format="text (github when GITHUB_ACTIONS=true)")
+@policy_ref_option
 def validate(
-    paths: tuple[str, ...], ref: str | None, today: date | None, output_format: str | None, out: Path | None
+    paths: tuple[str, ...],
+    ref: str | None,
+    today: date | None,
+    output_format: str | None,
+    out: Path | None,
+    policy_ref: str | None,
 ) -> int:
-    """Validate the virtual-account manifests in PATHS: a folder (default: the current one), or files and
-    folders, as pre-commit passes them.
+    """Validate the manifests in PATHS: a folder (default: the current one), or files and folders, as
+    pre-commit passes them.
 
     A folder is read as plan reads it: reconciler.yaml in it names the manifest paths; every *.yaml/*.yml is
     loaded strictly, validated against the generated JSON Schema, and every problem reported as
@@ -30,8 +45,10 @@ def validate(
     from reconciler.app.validate import validate_paths
     from reconciler.render.reporters import JsonReporter
 
-    done = validate_paths(paths or (".",), ref, today or today_utc())
+    done = validate_paths(paths or (".",), ref, today or today_utc(), lambda folder: policy_source(folder, policy_ref))
     report = done.report
+    for notice in done.notices:
+        click.echo(f"notice: {notice}", err=True)
     shown = reporter_for(output_format, "github" if in_actions() else "text")
     data = JsonReporter().validation(report, done.description, done.revision)
     show(shown.validation(report, done.description, done.revision), data, out, output_format)

@@ -1,4 +1,4 @@
-"""Pure checks a JSON Schema cannot express: across files, across fields, and against today's date."""
+"""Pure checks a JSON Schema cannot express: across files, across fields, against policy and today's date."""
 
 from __future__ import annotations
 
@@ -6,15 +6,28 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from reconciler.domain.kinds import DEFAULT_AUTO_ROTATE
+from reconciler.domain.config import RepoConfig
+from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, subjects_of
+from reconciler.domain.kinds import DEFAULT_AUTO_ROTATE, rules_for
+from reconciler.domain.policy import violations
 from reconciler.domain.resources import DesiredResource
 from reconciler.domain.values import Manifest, Problem, format_json_path
-from reconciler.domain.vocabulary import Kind
+from reconciler.domain.vocabulary import Kind, Severity
+
+SHAPE_RULE = (
+    "Use either one subject and many permissions, or many subjects and one permission. "
+    "A binding cannot have many of both."
+)
+MIGRATE_HINT = "permissions is deprecated (TrueFoundry grants access with role bindings); run `reconciler migrate`"
 
 
-def check_resources(resources: Sequence[DesiredResource], today: date) -> list[Problem]:
-    """Problems across the whole repository: names defined twice (per kind), and per account the rotation
-    window and an expiry in the past."""
+def check_resources(
+    resources: Sequence[DesiredResource], today: date, config: RepoConfig, policy: bool = True
+) -> list[Problem]:
+    """Problems across the whole repository: names defined twice (per kind); per account the rotation window,
+    an expiry in the past and the deprecated `permissions`; per binding its shape and subjects; and, with
+    `policy`, every policy violation where it stands (plan leaves those to the planner, which blocks only the
+    resources concerned and plans the rest)."""
     problems: list[Problem] = []
     for kind in Kind:
         problems.extend(_duplicate_names([r for r in resources if r.kind == kind]))
@@ -22,6 +35,15 @@ def check_resources(resources: Sequence[DesiredResource], today: date) -> list[P
         if resource.kind == Kind.VIRTUAL_ACCOUNT:
             problems.extend(_rotation_window(resource))
             problems.extend(_expiry_in_past(resource, today))
+            problems.extend(_deprecated_permissions(resource))
+        else:
+            problems.extend(_binding_shape(resource))
+            problems.extend(_binding_subjects(resource))
+        if policy:
+            problems.extend(
+                Problem(resource.position_of(v.path), v.message, format_json_path(v.path))
+                for v in violations(resource, config.policy, config.ownership, today)
+            )
     return problems
 
 
@@ -52,20 +74,21 @@ def rotation_settings(manifest: Manifest) -> tuple[int, int] | None:
     return interval, grace
 
 
-def _duplicate_names(accounts: Sequence[DesiredResource]) -> list[Problem]:
+def _duplicate_names(resources: Sequence[DesiredResource]) -> list[Problem]:
     by_name: dict[str, list[DesiredResource]] = defaultdict(list)
-    for account in accounts:
-        by_name[account.name].append(account)
+    for resource in resources:
+        by_name[resource.name].append(resource)
     problems = []
     for name, same in by_name.items():
         if len(same) < 2:
             continue
-        for account in same:
-            others = ", ".join(str(o.position_of(("name",))) for o in same if o is not account)
+        noun = rules_for(same[0].kind).noun.removesuffix("s")
+        for resource in same:
+            others = ", ".join(str(o.position_of(("name",))) for o in same if o is not resource)
             problems.append(
                 Problem(
-                    account.position_of(("name",)),
-                    f"account '{name}' is defined more than once (also at {others}); keep one",
+                    resource.position_of(("name",)),
+                    f"{noun} '{name}' is defined more than once (also at {others}); keep one",
                     format_json_path(("name",)),
                 )
             )
@@ -109,3 +132,32 @@ def _expiry_in_past(account: DesiredResource, today: date) -> list[Problem]:
             format_json_path(path),
         )
     ]
+
+
+def _deprecated_permissions(account: DesiredResource) -> list[Problem]:
+    if "permissions" not in account.manifest:
+        return []
+    path = ("permissions",)
+    return [Problem(account.position_of(path), MIGRATE_HINT, format_json_path(path), Severity.WARNING)]
+
+
+def _binding_shape(binding: DesiredResource) -> list[Problem]:
+    subjects, permissions = binding.manifest.get("subjects"), binding.manifest.get("permissions")
+    if isinstance(subjects, list) and isinstance(permissions, list) and len(subjects) > 1 and len(permissions) > 1:
+        found = f" (this one has {len(subjects)} subjects and {len(permissions)} permissions)"
+        return [Problem(binding.position_of(("subjects",)), SHAPE_RULE + found, format_json_path(("subjects",)))]
+    return []
+
+
+def _binding_subjects(binding: DesiredResource) -> list[Problem]:
+    """This tool manages the access of virtual accounts: a binding in Git may name only virtual accounts."""
+    problems = []
+    for index, subject in enumerate(subjects_of(binding.manifest)):
+        if subject.type != VIRTUAL_ACCOUNT_SUBJECT:
+            path = ("subjects", index, "type")
+            message = (
+                f"subject {subject} is not a virtual account: va-reconciler manages the access of virtual accounts; "
+                "grant users, teams and agents in TrueFoundry's Access Control or another repository"
+            )
+            problems.append(Problem(binding.position_of(path), message, format_json_path(path)))
+    return problems

@@ -29,10 +29,15 @@ class PrunePolicy:
 
 @dataclass(frozen=True)
 class Policy:
+    """What manifests may grant and ask for. In a pull request it is read from the base branch, so the change
+    under review cannot relax it."""
+
     require_token_destination: bool = True
     denied_roles: tuple[str, ...] = ("tenant-admin",)
     max_expiry_days: int | None = None
     expiry_warning_days: int = 30
+    high_privilege_roles: tuple[str, ...] = ("*-admin",)  # shell patterns; an added grant of one is an escalation
+    allowed_resources: tuple[str, ...] = ()  # shell patterns of resource FQNs grants may name; empty: any
 
 
 @dataclass(frozen=True)
@@ -50,13 +55,25 @@ def default_owner_value(repository_id: str) -> str:
     return f"va-reconciler:{repository_id}"
 
 
+def policy_from_data(policy: Mapping[str, Any]) -> Policy:
+    """The `policy:` section of schema-valid reconciler.yaml data, defaults filled."""
+    defaults = Policy()
+    return Policy(
+        require_token_destination=policy.get("require_token_destination", defaults.require_token_destination),
+        denied_roles=tuple(policy.get("denied_roles", defaults.denied_roles)),
+        max_expiry_days=policy.get("max_expiry_days", defaults.max_expiry_days),
+        expiry_warning_days=policy.get("expiry_warning_days", defaults.expiry_warning_days),
+        high_privilege_roles=tuple(policy.get("high_privilege_roles", defaults.high_privilege_roles)),
+        allowed_resources=tuple(policy.get("allowed_resources", defaults.allowed_resources)),
+    )
+
+
 def config_from_data(data: Mapping[str, Any] | None, repository_id: str) -> RepoConfig:
     """Build settings from schema-valid reconciler.yaml data (None: no file, all defaults)."""
     data = data or {}
     ownership = data.get("ownership", {})
     prune = data.get("prune", {})
     policy = data.get("policy", {})
-    defaults = Policy()
     return RepoConfig(
         paths=tuple(data.get("paths", (".",))),
         ownership=OwnershipTag(
@@ -65,11 +82,6 @@ def config_from_data(data: Mapping[str, Any] | None, repository_id: str) -> Repo
         ),
         adopt=frozenset(data.get("adopt", ())),
         prune=PrunePolicy(**prune),
-        policy=Policy(
-            require_token_destination=policy.get("require_token_destination", defaults.require_token_destination),
-            denied_roles=tuple(policy.get("denied_roles", defaults.denied_roles)),
-            max_expiry_days=policy.get("max_expiry_days", defaults.max_expiry_days),
-            expiry_warning_days=policy.get("expiry_warning_days", defaults.expiry_warning_days),
-        ),
+        policy=policy_from_data(policy),
         concurrency=data.get("concurrency", DEFAULT_CONCURRENCY),
     )

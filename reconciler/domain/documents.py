@@ -17,8 +17,10 @@ from reconciler.domain.vocabulary import Kind
 
 NEAR_MISS_RATIO = 0.8
 # Fields that only a managed kind has (TrueFoundry's other manifests share `name`, `ownedBy`, `tags`): a document
-# without `type` that has one of them is taken for that kind. A test keeps each a property of the kind's schema.
+# without `type` that has one of them is taken for that kind, checked in this order (`subjects` makes a role
+# binding even with `permissions`). A test keeps each a property of the kind's schema.
 SIGNATURE_FIELDS: dict[Kind, frozenset[str]] = {
+    Kind.ROLE_BINDING: frozenset({"subjects"}),
     Kind.VIRTUAL_ACCOUNT: frozenset(
         {
             "permissions",

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, TypedDict
 
+from reconciler.domain.access import undeclared_grants
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.diff import FieldDiff, FieldDiffData, diff
-from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules
+from reconciler.domain.grants import LEGACY, accounts_named, grants_of
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
 from reconciler.domain.ownership import Holder, token_pending
 from reconciler.domain.resources import DesiredResource, LiveResource
 from reconciler.domain.values import JsonValue, canonical_json, sha256_hex
@@ -98,12 +100,13 @@ class DriftReport:
 def detect_drift(
     desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, today: date
 ) -> tuple[Finding, ...]:
-    context = OwnershipContext(config.ownership)
+    context = context_for(desired, live, config.ownership, config.adopt)
     findings: list[Finding] = []
     for rules in KINDS:
         wanted = [d for d in desired if d.kind == rules.kind]
         held = [r for r in live if r.kind == rules.kind]
         findings.extend(_kind_findings(rules, wanted, held, config, today, context))
+    findings.extend(_legacy_grants_outside_git(desired, live, config, context))
     return tuple(sorted(findings, key=lambda f: (f.name, f.kind, f.resource_kind)))
 
 
@@ -123,7 +126,7 @@ def _kind_findings(
     for held in live:
         ours = rules.ownership(held, context).ours
         if held.name not in wanted:
-            findings.append(_absent_finding(rules, held, config, context))
+            findings.extend(_absent_findings(rules, held, config, context))
         if ours and rules.issues_tokens:
             findings.extend(_expiry_findings(held, today, config.policy.expiry_warning_days))
     return findings
@@ -141,7 +144,10 @@ def _desired_findings(
         detail = "in Git, but not in the control plane (deleted out of band, or not applied yet)"
         return [Finding(DriftKind.MISSING, kind, name, detail)]
     if not rules.ownership(live, context).ours:
-        detail = f"an account with this name exists without this repository's ownership tag {config.ownership.key}"
+        if kind == Kind.VIRTUAL_ACCOUNT:
+            detail = f"an account with this name exists without this repository's ownership tag {config.ownership.key}"
+        else:
+            detail = "a role binding with this name exists and grants access to subjects this repository does not own"
         return [Finding(DriftKind.CONFLICT, kind, name, detail)]
     wanted, have = rules.comparable(rules.as_sent(resource.manifest, context), live.manifest)
     findings = []
@@ -155,18 +161,50 @@ def _desired_findings(
     return findings
 
 
-def _absent_finding(
+def _absent_findings(
     rules: ResourceRules, resource: LiveResource, config: RepoConfig, context: OwnershipContext
-) -> Finding:
+) -> list[Finding]:
     ownership = rules.ownership(resource, context)
+    if rules.kind == Kind.ROLE_BINDING:
+        return _undeclared_binding(resource, ownership.holder, ownership.other, context)
     if ownership.ours:
         detail = "carries this repository's ownership tag but is not in Git"
-        return Finding(DriftKind.ORPHANED, rules.kind, resource.name, detail)
+        return [Finding(DriftKind.ORPHANED, rules.kind, resource.name, detail)]
     if ownership.holder == Holder.OTHER:
         detail = f"managed elsewhere ({config.ownership.key}={ownership.other})"
     else:
         detail = "not managed from Git"
-    return Finding(DriftKind.UNMANAGED, rules.kind, resource.name, detail)
+    return [Finding(DriftKind.UNMANAGED, rules.kind, resource.name, detail)]
+
+
+def _undeclared_binding(
+    resource: LiveResource, holder: Holder, others: str, context: OwnershipContext
+) -> list[Finding]:
+    """A binding not in Git is drift only when it grants access to accounts this repository owns."""
+    if holder == Holder.NOBODY:
+        return []
+    owned = sorted(a for a in accounts_named(resource.manifest) if a in context.owned_accounts)
+    grants = ", ".join(sorted(str(g) for g in grants_of(Kind.ROLE_BINDING, resource.manifest)))
+    detail = f"grants {grants} to {', '.join(owned)} (owned by this repository) and is not in Git"
+    if holder == Holder.SHARED:
+        detail += f"; it also names {others}"
+    return [Finding(DriftKind.UNDECLARED_ACCESS, Kind.ROLE_BINDING, resource.name, detail)]
+
+
+def _legacy_grants_outside_git(
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, context: OwnershipContext
+) -> list[Finding]:
+    """Grants an owned account holds through `permissions` that Git declares nowhere (omitting `permissions`
+    keeps server grants, so this is how access granted outside Git stays visible)."""
+    in_git = {d.name for d in desired if d.kind == Kind.VIRTUAL_ACCOUNT}
+    findings = []
+    for account in sorted(context.owned_accounts & in_git):
+        legacy = [s for s in undeclared_grants(desired, live, account, config.policy) if s.via == LEGACY]
+        if legacy:
+            grants = ", ".join(str(s.grant) for s in legacy)
+            detail = f"holds {grants} through its permissions, which Git declares nowhere"
+            findings.append(Finding(DriftKind.UNDECLARED_ACCESS, Kind.VIRTUAL_ACCOUNT, account, detail))
+    return findings
 
 
 def _expiry_findings(resource: LiveResource, today: date, warning_days: int) -> list[Finding]:

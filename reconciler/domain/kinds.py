@@ -14,13 +14,21 @@ Normalisation makes desired and live compare equal exactly when applying would c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from reconciler.domain.config import OwnershipTag
-from reconciler.domain.ownership import BOOKKEEPING_TAGS, Ownership, claims, ownership_of, with_ownership_tag
-from reconciler.domain.resources import LiveResource
+from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, accounts_named, subjects_of
+from reconciler.domain.ownership import (
+    BOOKKEEPING_TAGS,
+    Holder,
+    Ownership,
+    claims,
+    ownership_of,
+    with_ownership_tag,
+)
+from reconciler.domain.resources import DesiredResource, LiveResource
 from reconciler.domain.values import JsonValue, Manifest, canonical_json
 from reconciler.domain.vocabulary import Kind
 
@@ -29,9 +37,25 @@ DEFAULT_AUTO_ROTATE: dict[str, JsonValue] = {"auto_rotate_interval": 360, "grace
 
 @dataclass(frozen=True)
 class OwnershipContext:
-    """What deciding ownership needs: this repository's tag."""
+    """What deciding ownership needs: this repository's tag, and the virtual accounts it owns once the plan is
+    applied (live accounts carrying the tag, and accounts in Git that are not someone else's)."""
 
     tag: OwnershipTag
+    owned_accounts: frozenset[str] = field(default_factory=frozenset)
+
+
+def context_for(
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], tag: OwnershipTag, adopt: frozenset[str]
+) -> OwnershipContext:
+    """The ownership context of a plan: which accounts are (or will be) this repository's."""
+    held = {r.name: r for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}
+    owned = {name for name, resource in held.items() if ownership_of(resource.manifest, tag).ours}
+    for resource in desired:
+        if resource.kind != Kind.VIRTUAL_ACCOUNT:
+            continue
+        if resource.name not in held or resource.name in adopt or claims(resource.manifest, tag):
+            owned.add(resource.name)
+    return OwnershipContext(tag, frozenset(owned))
 
 
 class ResourceRules(Protocol):
@@ -50,6 +74,11 @@ class ResourceRules(Protocol):
         """A create returns a one-time token that must reach a destination."""
         ...
 
+    @property
+    def noun(self) -> str:
+        """The plural people read in messages: "accounts", "role bindings"."""
+        ...
+
     def normalize(self, manifest: Manifest) -> dict[str, JsonValue]: ...
 
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
@@ -66,6 +95,10 @@ class ResourceRules(Protocol):
         """The manifest as this repository sends it (ownership marks included)."""
         ...
 
+    def blockers(self, desired: Manifest, context: OwnershipContext) -> list[str]:
+        """Reasons this kind refuses to write a desired resource, beyond policy."""
+        ...
+
 
 def as_set(items: Iterable[JsonValue]) -> list[JsonValue]:
     """A list whose order means nothing, in one canonical order, without repeats."""
@@ -77,6 +110,7 @@ class VirtualAccountRules:
     kind = Kind.VIRTUAL_ACCOUNT
     order = 0
     issues_tokens = True
+    noun = "accounts"
     kept_when_omitted = ("permissions", "token_type")
 
     def normalize(self, manifest: Manifest) -> dict[str, JsonValue]:
@@ -121,9 +155,61 @@ class VirtualAccountRules:
     def as_sent(self, desired: Manifest, context: OwnershipContext) -> dict[str, JsonValue]:
         return with_ownership_tag(desired, context.tag)
 
+    def blockers(self, desired: Manifest, context: OwnershipContext) -> list[str]:
+        return []
+
+
+class RoleBindingRules:
+    """Role bindings carry no tags (reference/role-bindings.md §2), so ownership follows their subjects: this
+    repository owns a binding when every subject is a virtual account it owns; a binding naming some of its
+    accounts and other subjects too is shared (never written or deleted, shown as access Git does not
+    declare); a binding naming none of its accounts is none of its business."""
+
+    kind = Kind.ROLE_BINDING
+    order = 1  # after the accounts it names on create and update; before them on delete
+    issues_tokens = False
+    noun = "role bindings"
+
+    def normalize(self, manifest: Manifest) -> dict[str, JsonValue]:
+        result: dict[str, JsonValue] = {k: v for k, v in manifest.items() if k != "type"}
+        for key in ("subjects", "permissions"):
+            value = result.get(key)
+            if isinstance(value, list):
+                result[key] = as_set(value)
+        return result
+
+    def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
+        return self.normalize(desired), self.normalize(live)
+
+    def ownership(self, live: LiveResource, context: OwnershipContext) -> Ownership:
+        subjects = subjects_of(live.manifest)
+        mine = [s for s in subjects if s.type == VIRTUAL_ACCOUNT_SUBJECT and s.name in context.owned_accounts]
+        if subjects and len(mine) == len(subjects):
+            return Ownership(Holder.OURS)
+        if not mine:
+            return Ownership(Holder.NOBODY)
+        others = ", ".join(str(s) for s in subjects if s not in mine)
+        return Ownership(Holder.SHARED, others)
+
+    def claims(self, desired: Manifest, context: OwnershipContext) -> bool:
+        return False  # a binding has no tags to claim it with; `adopt:` takes one over
+
+    def as_sent(self, desired: Manifest, context: OwnershipContext) -> dict[str, JsonValue]:
+        return dict(desired)
+
+    def blockers(self, desired: Manifest, context: OwnershipContext) -> list[str]:
+        """A binding in Git may name only accounts this repository owns: otherwise it would not be ours once
+        applied, and the next plan would call it a conflict."""
+        return [
+            f"grants access to virtual account {name}, which this repository does not own or define"
+            for name in accounts_named(desired)
+            if name not in context.owned_accounts
+        ]
+
 
 VIRTUAL_ACCOUNTS = VirtualAccountRules()
-KINDS: tuple[ResourceRules, ...] = (VIRTUAL_ACCOUNTS,)
+ROLE_BINDINGS = RoleBindingRules()
+KINDS: tuple[ResourceRules, ...] = (VIRTUAL_ACCOUNTS, ROLE_BINDINGS)
 
 
 def rules_for(kind: Kind) -> ResourceRules:

@@ -24,12 +24,14 @@ BOOKKEEPING_TAGS = frozenset({TOKEN_DELIVERY_TAG})
 class Holder(StrEnum):
     OURS = "ours"
     OTHER = "other"  # another repository's ownership tag
-    NOBODY = "nobody"  # no ownership tag at all
+    NOBODY = "nobody"  # no ownership tag at all; for a role binding: none of its subjects is ours
+    SHARED = "shared"  # a role binding naming accounts this repository owns and subjects it does not
 
 
 @dataclass(frozen=True)
 class Ownership:
-    """Who holds a live resource: this repository, another one (named by its tag value), or nobody."""
+    """Who holds a live resource: this repository, another one (named by its tag value), nobody, or, for a role
+    binding, this repository and others together (`other` then names the subjects that are not ours)."""
 
     holder: Holder
     other: str = ""

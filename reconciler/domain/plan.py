@@ -18,6 +18,7 @@ from typing import Annotated, TypedDict
 from reconciler.domain.config import OwnershipTag, PrunePolicy
 from reconciler.domain.diff import FieldDiff, FieldDiffData
 from reconciler.domain.errors import PlanFileError
+from reconciler.domain.grants import AccessChange, AccessChangeData
 from reconciler.domain.values import JsonValue, Manifest, Position, Problem, ProblemData, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import Action, Kind
 
@@ -65,7 +66,9 @@ class PlanData(TypedDict):
     live_count: int
     desired_count: int
     summary: Annotated[dict[str, int], "How many changes of each action, and `errors`."]
+    notices: Annotated[list[str], "What a reviewer must know about the run (a policy edit takes effect after merge)."]
     problems: Annotated[list[ProblemData], "Invalid manifests: a plan with problems has no changes."]
+    access: Annotated[list[AccessChangeData], "Effective access before and after, per account touched."]
     changes: list[ChangeData]
 
 
@@ -187,6 +190,8 @@ class Plan:
     prune: bool = False
     live_count: int = 0
     desired_count: int = 0
+    access: tuple[AccessChange, ...] = ()  # effective access before and after, per account touched
+    notices: tuple[str, ...] = ()  # what a reviewer must know about the run itself (e.g. a policy change)
 
     def counts(self) -> dict[str, int]:
         """How many changes of each action, plus `errors` (invalid manifests and server rejections)."""
@@ -205,6 +210,15 @@ class Plan:
         """Anything a reviewer must act on: invalid manifests, server rejections, conflicts, blocks."""
         return bool(self.problems) or any(c.unresolved for c in self.changes)
 
+    @property
+    def access_changes(self) -> tuple[AccessChange, ...]:
+        """The accounts whose effective access the plan changes (new accounts included)."""
+        return tuple(a for a in self.access if a.changes_access)
+
+    @property
+    def escalations(self) -> tuple[AccessChange, ...]:
+        return tuple(a for a in self.access if a.escalates)
+
     def by_key(self) -> dict[tuple[Kind, str], Change]:
         return {c.key: c for c in self.changes}
 
@@ -220,7 +234,9 @@ class Plan:
             "live_count": self.live_count,
             "desired_count": self.desired_count,
             "summary": dict(self.counts()),
+            "notices": list(self.notices),
             "problems": [p.to_data() for p in self.problems],
+            "access": [a.to_data() for a in self.access],
             "changes": [c.to_data() for c in self.changes],
         }
 
@@ -268,35 +284,44 @@ def _plan_from_data(data: Mapping[str, JsonValue]) -> Plan:
         prune=data["prune"] is True,
         live_count=live_count,
         desired_count=desired_count,
+        access=tuple(AccessChange.from_data(a) for a in _objects(data["access"])),
+        notices=tuple(str(n) for n in _list(data["notices"])),
     )
 
 
 def guard_mass_delete(
-    changes: Sequence[Change], owned: int, desired: int, limits: PrunePolicy, allow_mass_delete: bool
+    changes: Sequence[Change],
+    owned: int,
+    desired: int,
+    limits: PrunePolicy,
+    allow_mass_delete: bool,
+    noun: str = "accounts",
 ) -> tuple[Change, ...]:
     """Every delete, blocked with the reason when the prune is unsafe: Git holds nothing at all, or the run
     deletes more than `max_deletes`, or more than `max_delete_percent` of the `owned` resources (from 10 up)."""
     deletes = sum(c.action == Action.DELETE for c in changes)
-    reason = None if allow_mass_delete else unsafe_prune(deletes, owned, desired, limits)
+    reason = None if allow_mass_delete else unsafe_prune(deletes, owned, desired, limits, noun)
     if reason is None:
         return tuple(changes)
     return tuple(replace(c, action=Action.BLOCKED, reason=reason) if c.action == Action.DELETE else c for c in changes)
 
 
-def unsafe_prune(deletes: int, owned: int, desired: int, limits: PrunePolicy) -> str | None:
-    """Why deleting `deletes` of `owned` resources, with `desired` left in Git, is unsafe; None when it is not."""
+def unsafe_prune(deletes: int, owned: int, desired: int, limits: PrunePolicy, noun: str = "accounts") -> str | None:
+    """Why deleting `deletes` of `owned` resources, with `desired` accounts left in Git, is unsafe; None when it
+    is not. `noun` names the kind in the message ("accounts", "role bindings")."""
     if not deletes:
         return None
     if desired == 0:
-        return "Git holds no account at all: refusing to prune every owned account (pass --allow-mass-delete)"
+        one = noun.removesuffix("s")
+        return f"Git holds no account at all: refusing to prune every owned {one} (pass --allow-mass-delete)"
     if deletes > limits.max_deletes:
         return (
-            f"would delete {deletes} accounts, more than prune.max_deletes={limits.max_deletes} "
+            f"would delete {deletes} {noun}, more than prune.max_deletes={limits.max_deletes} "
             "(pass --allow-mass-delete)"
         )
     if owned >= MIN_OWNED_FOR_PERCENT_GUARD and deletes * 100 > limits.max_delete_percent * owned:
         return (
-            f"would delete {deletes} of {owned} owned accounts, more than prune.max_delete_percent="
+            f"would delete {deletes} of {owned} owned {noun}, more than prune.max_delete_percent="
             f"{limits.max_delete_percent}% (pass --allow-mass-delete)"
         )
     return None

@@ -16,14 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from reconciler.domain.access import access_changes
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.diff import FieldDiff, diff
-from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules
+from reconciler.domain.grants import AccessChange
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
 from reconciler.domain.ownership import Holder, Ownership, token_destination, token_pending
 from reconciler.domain.plan import Change, guard_mass_delete
 from reconciler.domain.policy import policy_findings
 from reconciler.domain.resources import DesiredResource, LiveResource
-from reconciler.domain.vocabulary import Action
+from reconciler.domain.vocabulary import Action, Kind
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,24 @@ class PlanOptions:
 def make_changes(
     desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, options: PlanOptions
 ) -> tuple[Change, ...]:
-    """One change per resource in Git and per owned resource that left Git, ordered by kind, then name."""
-    context = OwnershipContext(config.ownership)
+    """One change per resource in Git and per owned resource that left Git (and, for role bindings, per
+    shared binding naming an owned account), ordered by kind, then name."""
+    context = context_for(desired, live, config.ownership, config.adopt)
     changes: list[Change] = []
+    accounts_in_git = sum(d.kind == Kind.VIRTUAL_ACCOUNT for d in desired)  # an empty repository prunes nothing
     for rules in sorted(KINDS, key=lambda r: r.order):
         wanted = [d for d in desired if d.kind == rules.kind]
         held = [r for r in live if r.kind == rules.kind]
-        changes.extend(_plan_kind(rules, wanted, held, config, options, context))
+        changes.extend(_plan_kind(rules, wanted, held, config, options, context, accounts_in_git))
     return tuple(changes)
+
+
+def access_of(
+    desired: Sequence[DesiredResource], live: Sequence[LiveResource], changes: Sequence[Change], config: RepoConfig
+) -> tuple[AccessChange, ...]:
+    """Effective access before and after the plan, for every account it touches (`access.py`)."""
+    context = context_for(desired, live, config.ownership, config.adopt)
+    return access_changes(desired, live, changes, context.owned_accounts, config.policy)
 
 
 def _plan_kind(
@@ -53,12 +65,16 @@ def _plan_kind(
     config: RepoConfig,
     options: PlanOptions,
     context: OwnershipContext,
+    accounts_in_git: int,
 ) -> tuple[Change, ...]:
     live_by_name = {resource.name: resource for resource in live}
     changes = [_plan_resource(rules, d, live_by_name.get(d.name), config, options, context) for d in desired]
     owned = [r for r in live if rules.ownership(r, context).ours]
     changes.extend(_plan_absent(rules, desired, owned, config))
-    guarded = guard_mass_delete(changes, len(owned), len(desired), config.prune, options.allow_mass_delete)
+    changes.extend(_plan_shared(rules, desired, live, context))
+    guarded = guard_mass_delete(
+        changes, len(owned), accounts_in_git, config.prune, options.allow_mass_delete, rules.noun
+    )
     return tuple(sorted(guarded, key=lambda c: c.name))
 
 
@@ -72,6 +88,7 @@ def _plan_resource(
 ) -> Change:
     manifest = rules.as_sent(resource.manifest, context)
     blocked, warnings = policy_findings(resource, config, options.today)
+    blocked += rules.blockers(resource.manifest, context)
     base = Change(
         kind=rules.kind,
         name=resource.name,
@@ -86,7 +103,7 @@ def _plan_resource(
     ownership = rules.ownership(live, context)
     adopting = not ownership.ours and (resource.name in config.adopt or rules.claims(resource.manifest, context))
     if not ownership.ours and not adopting:
-        return replace(base, action=Action.CONFLICT, reason=_conflict_reason(resource.name, ownership, config))
+        return replace(base, action=Action.CONFLICT, reason=_conflict_reason(rules, resource.name, ownership, config))
     pending = rules.issues_tokens and token_pending(live.manifest)
     if pending and not options.token_dir:
         blocked.append("its one-time token was never delivered: pass --token-dir to recover it")
@@ -95,7 +112,7 @@ def _plan_resource(
     wanted, have = rules.comparable(manifest, live.manifest)
     diffs = tuple(diff(have, wanted))
     if adopting:
-        warnings.append("adopts an account this repository did not create: the ownership tag is added")
+        warnings.append(_adoption_warning(rules))
     warnings.extend(_update_warnings(diffs))
     if pending:
         warnings.append("recovers the token a crashed run never delivered (GET .../token) into --token-dir")
@@ -138,8 +155,20 @@ def _plan_create(
     return replace(base, action=Action.CREATE, warnings=tuple(warnings), token_destination=destination)
 
 
-def _conflict_reason(name: str, ownership: Ownership, config: RepoConfig) -> str:
+def _adoption_warning(rules: ResourceRules) -> str:
+    if rules.kind == Kind.VIRTUAL_ACCOUNT:
+        return "adopts an account this repository did not create: the ownership tag is added"
+    return "adopts a role binding this repository did not create (adopt: in reconciler.yaml)"
+
+
+def _conflict_reason(rules: ResourceRules, name: str, ownership: Ownership, config: RepoConfig) -> str:
     key = config.ownership.key
+    if rules.kind == Kind.ROLE_BINDING:
+        subjects = f" (it names {ownership.other})" if ownership.other else ""
+        return (
+            f"a role binding named {name} already exists and grants access to subjects this repository does not "
+            f"own{subjects}; list it under adopt: in reconciler.yaml to take it over, or rename yours"
+        )
     if ownership.holder == Holder.NOBODY:
         return (
             f"an account named {name} already exists without the ownership tag {key}; "
@@ -154,6 +183,7 @@ def _plan_absent(
     """Owned resources that left Git: deleted only with prune on (the plan's guard may still block them)."""
     wanted = {resource.name for resource in desired}
     enabled = config.prune.enabled
+    deleted, kept = _absence_reasons(rules)
     return [
         Change(
             kind=rules.kind,
@@ -161,10 +191,40 @@ def _plan_absent(
             action=Action.DELETE if enabled else Action.NO_OP,
             resource_id=resource.id,
             live_fingerprint=resource.fingerprint,
-            reason="owned by this repository and no longer in Git"
-            if enabled
-            else "owned by this repository but no longer in Git; prune is off, so it stays",
+            reason=deleted if enabled else kept,
         )
         for resource in owned
         if resource.name not in wanted
     ]
+
+
+def _absence_reasons(rules: ResourceRules) -> tuple[str, str]:
+    """Why an owned resource that left Git is deleted (prune on) or stays (prune off)."""
+    if rules.kind == Kind.VIRTUAL_ACCOUNT:
+        return (
+            "owned by this repository and no longer in Git",
+            "owned by this repository but no longer in Git; prune is off, so it stays",
+        )
+    return (
+        "undeclared access: grants access to accounts this repository owns, and is not in Git",
+        "undeclared access: grants access to accounts this repository owns, and is not in Git; prune is off, so it "
+        "stays",
+    )
+
+
+def _plan_shared(
+    rules: ResourceRules, desired: Sequence[DesiredResource], live: Sequence[LiveResource], context: OwnershipContext
+) -> list[Change]:
+    """Shared bindings not in Git: they grant access to owned accounts and to others; never written (that would
+    change others' access), listed so a reviewer sees the undeclared access."""
+    wanted = {resource.name for resource in desired}
+    notes = []
+    for resource in live:
+        ownership = rules.ownership(resource, context)
+        if ownership.holder == Holder.SHARED and resource.name not in wanted:
+            reason = (
+                f"undeclared access to owned accounts, shared with {ownership.other}: not changed; declare it in Git "
+                "or remove the owned accounts from it in TrueFoundry's Access Control"
+            )
+            notes.append(Change(rules.kind, resource.name, Action.NO_OP, resource_id=resource.id, reason=reason))
+    return notes

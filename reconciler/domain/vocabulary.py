@@ -10,6 +10,7 @@ class Kind(StrEnum):
     """A kind of resource the reconciler manages, named as in a manifest's `type`."""
 
     VIRTUAL_ACCOUNT = "virtual-account"
+    ROLE_BINDING = "role-binding"
 
 
 class Action(StrEnum):
@@ -53,6 +54,7 @@ class DriftKind(StrEnum):
     EXPIRED = "expired"
     EXPIRING = "expiring"
     UNDELIVERED = "undelivered"  # a created token never reached its sink
+    UNDECLARED_ACCESS = "undeclared-access"  # a grant on an owned account that Git does not declare
 
 
 class OutcomeStatus(StrEnum):

@@ -5,7 +5,7 @@ and the `VirtualAccount` object as the API returns it (§6)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,13 +23,20 @@ FILTER_OPS = frozenset({"STRING_CONTAINS", "STRING_EQUALS", "EQUALS", "STRING_ST
 
 class Accounts:
     def __init__(
-        self, store: Store, clock: Clock, tenant: Tenant, validator: AccountValidator, tokens: TokenLifecycle
+        self,
+        store: Store,
+        clock: Clock,
+        tenant: Tenant,
+        validator: AccountValidator,
+        tokens: TokenLifecycle,
+        bound_grants: Callable[[], dict[str, list[dict[str, str]]]],
     ) -> None:
         self._store = store
         self._clock = clock
         self._tenant = tenant
         self._validator = validator
         self._tokens = tokens
+        self._bound_grants = bound_grants  # {account name: the grants role bindings give it}
 
     # reads ------------------------------------------------------------------------------------------------
     def by_id(self, account_id: str) -> AccountRow:
@@ -67,10 +74,26 @@ class Accounts:
         rows = list(accounts)
         jwts = self._store.jwts_for([a.id for a in rows])
         now = self._clock.now()
-        return [self._render(a, jwts[a.id], now) for a in rows]
+        bound = self._bound_grants() if rows else {}
+        return [self._render(a, jwts[a.id], now, bound.get(a.name, [])) for a in rows]
 
-    def _render(self, account: AccountRow, jwts: list[JwtRow], now: datetime) -> dict[str, Any]:
-        roles = sorted({p["role_id"] for p in account.manifest.get("permissions", [])})
+    @staticmethod
+    def effective_grants(account: AccountRow, bound: list[dict[str, str]]) -> list[dict[str, str]]:
+        """Its own `permissions` (kept when the manifest later omits them) and the grants of the bindings naming
+        it (`bound`), as `{roleId, resourceType, resourceId}`."""
+        own = [
+            {"roleId": p["role_id"], "resourceType": p["resource_type"], "resourceId": p["resource_fqn"]}
+            for p in account.manifest.get("permissions", [])
+        ]
+        via = [{"roleId": g["role"], "resourceType": g["resourceType"], "resourceId": g["resourceFqn"]} for g in bound]
+        unique = {json.dumps(g, sort_keys=True): g for g in own + via}
+        return [unique[key] for key in sorted(unique)]
+
+    def _render(
+        self, account: AccountRow, jwts: list[JwtRow], now: datetime, bound: list[dict[str, str]]
+    ) -> dict[str, Any]:
+        grants = self.effective_grants(account, bound)
+        roles = sorted({g["roleId"] for g in grants})
         return {
             "id": account.id,
             "name": account.name,
@@ -100,15 +123,7 @@ class Accounts:
             "accountId": self._tenant.account_id,
             "metadata": {},
             "roleIds": roles,
-            "rolesWithResource": [
-                {
-                    "roleId": p["role_id"],
-                    "resourceType": p["resource_type"],
-                    "resourceId": p["resource_fqn"],
-                    "roleName": p["role_id"],
-                }
-                for p in account.manifest.get("permissions", [])
-            ],
+            "rolesWithResource": [{**g, "roleName": g["roleId"]} for g in grants],
             "createdBy": account.created_by.get("subjectSlug"),
             "nextScheduledRotation": account.next_rotation,
         }

@@ -4,7 +4,7 @@ Only tenant admins (the admin token, or an account holding a tenant-admin role) 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,12 +41,23 @@ def subject_of(account: AccountRow) -> dict[str, Any]:
 
 
 class Authenticator:
-    def __init__(self, store: Store, clock: Clock, tenant: Tenant, mint: TokenMint, admin_token: str) -> None:
+    """`bound_grants()` maps account names to the grants role bindings add to their own `permissions`."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        tenant: Tenant,
+        mint: TokenMint,
+        admin_token: str,
+        bound_grants: Callable[[], dict[str, list[dict[str, str]]]],
+    ) -> None:
         self._store = store
         self._clock = clock
         self._tenant = tenant
         self._mint = mint
         self.admin_token = admin_token
+        self._bound_grants = bound_grants
 
     def authenticate(self, authorization: str | None) -> Identity:
         if not authorization or not authorization.startswith("Bearer "):
@@ -67,6 +78,7 @@ class Authenticator:
             raise ApiError(401, "virtual account has expired")
         self._store.touch_account(account.id, iso(now))
         roles = {str(p.get("role_id")) for p in account.manifest.get("permissions", [])}
+        roles |= {g["role"] for g in self._bound_grants().get(account.name, [])}
         return Identity(subject_of(account), self._tenant.grants_tenant_admin(roles), account_name=account.name)
 
     @staticmethod

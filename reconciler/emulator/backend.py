@@ -8,6 +8,7 @@ from pathlib import Path
 
 from reconciler.emulator.accounts import Accounts
 from reconciler.emulator.auth import ADMIN_SUBJECT, Authenticator
+from reconciler.emulator.bindings import Bindings
 from reconciler.emulator.clock import Clock
 from reconciler.emulator.lifecycle import TokenLifecycle
 from reconciler.emulator.store import Store, new_id
@@ -30,5 +31,8 @@ class Backend:
         token = self.store.meta("admin_token", lambda: mint.admin_session_token(ADMIN_SUBJECT, new_id(12))) or ""
         self.admin_token = token
         self.tokens = TokenLifecycle(self.store, self.clock, mint)
-        self.auth = Authenticator(self.store, self.clock, self.tenant, mint, token)
-        self.accounts = Accounts(self.store, self.clock, self.tenant, AccountValidator(self.tenant), self.tokens)
+        validator = AccountValidator(self.tenant)
+        self.bindings = Bindings(self.store, self.clock, self.tenant, validator)
+        index = self.bindings.grants_by_account
+        self.auth = Authenticator(self.store, self.clock, self.tenant, mint, token, index)
+        self.accounts = Accounts(self.store, self.clock, self.tenant, validator, self.tokens, index)

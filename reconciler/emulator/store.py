@@ -49,6 +49,14 @@ CREATE TABLE IF NOT EXISTS secrets (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (store, path)
 );
+CREATE TABLE IF NOT EXISTS role_bindings (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    manifest TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     account_name TEXT NOT NULL,
@@ -80,6 +88,23 @@ class AccountRow:
     last_synced_jwt_id: str | None
     last_synced_at: str | None
     last_accessed_at: str | None
+
+
+@dataclass(frozen=True)
+class BindingRow:
+    id: str
+    name: str
+    manifest: dict[str, Any]
+    created_at: str
+    updated_at: str
+    created_by: dict[str, Any]
+
+
+_BINDING_COLUMNS = "id, name, manifest, created_at, updated_at, created_by"
+
+
+def _binding(row: Sequence[Any]) -> BindingRow:
+    return BindingRow(row[0], row[1], json.loads(row[2]), row[3], row[4], json.loads(row[5]))
 
 
 @dataclass(frozen=True)
@@ -207,6 +232,39 @@ class Store:
     def touch_account(self, account_id: str, now: str) -> None:
         with self._lock:
             self._db.execute("UPDATE accounts SET last_accessed_at = ? WHERE id = ?", (now, account_id))
+
+    # role bindings ----------------------------------------------------------------------------------------
+    def binding_by(self, column: str, value: str) -> BindingRow | None:
+        """The binding whose `column` (id or name) is `value`."""
+        assert column in ("id", "name")
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_BINDING_COLUMNS} FROM role_bindings WHERE {column} = ?", (value,)
+            ).fetchone()
+        return None if row is None else _binding(row)
+
+    def all_bindings(self) -> list[BindingRow]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {_BINDING_COLUMNS} FROM role_bindings ORDER BY name").fetchall()
+        return [_binding(r) for r in rows]
+
+    def save_binding(self, binding: BindingRow) -> None:
+        self._db.execute(
+            f"INSERT INTO role_bindings ({_BINDING_COLUMNS}) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT (id) DO UPDATE SET name = excluded.name, manifest = excluded.manifest, "
+            "updated_at = excluded.updated_at",
+            (
+                binding.id,
+                binding.name,
+                json.dumps(binding.manifest, sort_keys=True),
+                binding.created_at,
+                binding.updated_at,
+                json.dumps(binding.created_by, sort_keys=True),
+            ),
+        )
+
+    def delete_binding(self, binding_id: str) -> None:
+        self._db.execute("DELETE FROM role_bindings WHERE id = ?", (binding_id,))
 
     # jwts -------------------------------------------------------------------------------------------------
     def jwts_for(self, account_ids: Sequence[str]) -> dict[str, list[JwtRow]]:

@@ -30,6 +30,8 @@ class Tenant:
     secret_groups: frozenset[str]
     notification_channels: frozenset[str]
     identity_providers: frozenset[str]
+    users: frozenset[str] = frozenset()  # e-mails; when listed, role bindings may name only these users
+    agents: frozenset[str] = frozenset()  # agents and external identities role bindings may name
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Tenant:
@@ -46,6 +48,8 @@ class Tenant:
             secret_groups=frozenset(data.get("secret_groups", ())),
             notification_channels=frozenset(data.get("notification_channels", ())),
             identity_providers=frozenset(data.get("identity_providers", ())),
+            users=frozenset(data.get("users", ())),
+            agents=frozenset(data.get("agents", ())),
         )
 
     def grants_tenant_admin(self, role_ids: set[str]) -> bool:

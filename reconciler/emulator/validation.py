@@ -24,23 +24,34 @@ def load_schema(name: str) -> dict[str, Any]:
     return loaded
 
 
-class AccountValidator:
-    """Checks a virtual-account manifest: 422 with the field and the reason, like the server."""
+class SchemaCheck:
+    """A generated JSON Schema, compiled once: 400 for a manifest that is not an object, 422 with the field
+    and the documented reason for one that breaks the schema."""
 
-    def __init__(self, tenant: Tenant, schema: Mapping[str, Any] | None = None) -> None:
-        self.tenant = tenant
+    def __init__(self, name: str) -> None:
         self._validator = jsonschema.Draft202012Validator(
-            schema or load_schema("virtual-account.schema.json"),
-            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+            load_schema(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
         )
 
-    def validate(self, manifest: Any) -> dict[str, Any]:
-        """The manifest with the server's defaults filled (`auto_rotate` 360/30), or ApiError."""
+    def check(self, manifest: Any) -> dict[str, Any]:
         if not isinstance(manifest, dict):
             raise ApiError(400, "manifest: must be an object")
         error = jsonschema.exceptions.best_match(self._validator.iter_errors(manifest))
         if error is not None:
             raise ApiError(422, schema_message(error))
+        return manifest
+
+
+class AccountValidator:
+    """Checks a virtual-account manifest: 422 with the field and the reason, like the server."""
+
+    def __init__(self, tenant: Tenant) -> None:
+        self.tenant = tenant
+        self._schema = SchemaCheck("virtual-account.schema.json")
+
+    def validate(self, manifest: Any) -> dict[str, Any]:
+        """The manifest with the server's defaults filled (`auto_rotate` 360/30), or ApiError."""
+        manifest = self._schema.check(manifest)
         self._check_references(manifest)
         normalized: dict[str, Any] = json.loads(json.dumps(manifest))
         if isinstance(normalized.get("auto_rotate"), dict):

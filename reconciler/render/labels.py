@@ -23,4 +23,5 @@ DRIFT_LABELS: dict[DriftKind, str] = {
     DriftKind.EXPIRED: "Token expired",
     DriftKind.EXPIRING: "Token expiring soon",
     DriftKind.UNDELIVERED: "Token never delivered",
+    DriftKind.UNDECLARED_ACCESS: "Access granted outside Git",
 }

@@ -14,6 +14,7 @@ from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import ValidationReport
 from reconciler.domain.values import JsonValue
+from reconciler.domain.vocabulary import Kind
 from reconciler.render.annotations import validation_annotations
 from reconciler.render.text import Styler, apply_text, drift_text, plain, plan_text, validation_text
 from reconciler.render.views import Links, apply_comment, drift_issue, plan_job_summary
@@ -102,7 +103,8 @@ def validation_data(report: ValidationReport, description: str, revision: str | 
         "source": description,
         "revision": revision,
         "files": report.files,
-        "accounts": list[JsonValue](sorted(r.name for r in report.resources)),
+        "accounts": list[JsonValue](sorted(r.name for r in report.of_kind(Kind.VIRTUAL_ACCOUNT))),
+        "role_bindings": list[JsonValue](sorted(r.name for r in report.of_kind(Kind.ROLE_BINDING))),
         "skipped": [
             {
                 "file": s.position.file,

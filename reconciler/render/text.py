@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from reconciler.domain.diff import FieldDiff
 from reconciler.domain.drift import DriftReport
+from reconciler.domain.grants import Sourced, grants_of, subjects_of
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import SkippedDocument, ValidationReport
 from reconciler.domain.values import JsonValue, Problem
-from reconciler.domain.vocabulary import Action, DiffKind, OutcomeStatus, SkipReason
+from reconciler.domain.vocabulary import Action, DiffKind, Kind, OutcomeStatus, SkipReason
 from reconciler.render.labels import SYMBOLS
 
 Styler = Callable[[str, str], str]
@@ -50,8 +51,9 @@ def problem_line(problem: Problem, style: Styler = plain) -> str:
 def validation_summary(report: ValidationReport, description: str) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
     verdict = "valid" if report.valid else "invalid"
+    accounts, bindings = len(report.of_kind(Kind.VIRTUAL_ACCOUNT)), len(report.of_kind(Kind.ROLE_BINDING))
     return (
-        f"{verdict}: {report.files} files, {len(report.resources)} accounts, "
+        f"{verdict}: {report.files} files, {accounts} accounts, {bindings} role bindings, "
         f"{len(report.skipped)} skipped, {errors} errors, {warnings} warnings ({description})"
     )
 
@@ -59,8 +61,8 @@ def validation_summary(report: ValidationReport, description: str) -> str:
 def skipped_line(skipped: SkippedDocument) -> str:
     """`file:line:col: skipped: <why>`, one line per document (or file) that is not a manifest."""
     why = {
-        SkipReason.OTHER_TYPE: f"document of type '{skipped.kind}' is not a virtual account",
-        SkipReason.NOT_A_MANIFEST: "document without a type and without a virtual-account field is not a manifest",
+        SkipReason.OTHER_TYPE: f"document of type '{skipped.kind}' is not managed here",
+        SkipReason.NOT_A_MANIFEST: "document without a type and without a field of a managed kind is not a manifest",
         SkipReason.OUTSIDE_PATHS: "file is not under the manifest paths of reconciler.yaml",
     }[skipped.reason]
     return f"{skipped.position}: skipped: {why}"
@@ -76,19 +78,41 @@ def validation_text(report: ValidationReport, description: str, style: Styler = 
 # -- plan ---------------------------------------------------------------------------------------------------
 
 
-def _diff_line(field: FieldDiff) -> str:
+def list_items(field: FieldDiff) -> tuple[list[JsonValue], list[JsonValue]] | None:
+    """(removed, added) items when both sides of a diff are lists (permissions, subjects, recipients...), so
+    each item shows on its own line instead of two truncated blobs; None otherwise."""
+    before = field.before if isinstance(field.before, list) else [] if field.kind == DiffKind.ADD else None
+    after = field.after if isinstance(field.after, list) else [] if field.kind == DiffKind.REMOVE else None
+    if before is None or after is None:
+        return None
+    return [item for item in before if item not in after], [item for item in after if item not in before]
+
+
+def _diff_lines(field: FieldDiff) -> list[str]:
+    items = list_items(field)
+    if items is not None:
+        removed, added = items
+        return [f"      - {field.path}[]: {_value(item)}" for item in removed] + [
+            f"      + {field.path}[]: {_value(item)}" for item in added
+        ]
     if field.kind == DiffKind.ADD:
-        return f"      + {field.path}: {_value(field.after)}"
+        return [f"      + {field.path}: {_value(field.after)}"]
     if field.kind == DiffKind.REMOVE:
-        return f"      - {field.path}: {_value(field.before)}"
-    return f"      ~ {field.path}: {_value(field.before)} -> {_value(field.after)}"
+        return [f"      - {field.path}: {_value(field.before)}"]
+    return [f"      ~ {field.path}: {_value(field.before)} -> {_value(field.after)}"]
 
 
 def _change_lines(change: Change, style: Styler) -> list[str]:
     where = f"  ({change.position})" if change.position else ""
     head = f"  {SYMBOLS[change.action]} {change.action:<13} {change.name}"
     lines = [style(head, str(change.action)) + where]
-    lines += [_diff_line(d) for d in change.diffs]
+    if change.action == Action.CREATE and change.desired is not None and change.kind == Kind.VIRTUAL_ACCOUNT:
+        hidden = {"type", "name", "permissions"}  # what it may do is in the access section, one line per grant
+        lines += [f"      {key}: {_value(value)}" for key, value in change.desired.items() if key not in hidden]
+    elif change.action == Action.CREATE and change.desired is not None:
+        lines += [f"      subject: {subject}" for subject in subjects_of(change.desired)]
+        lines += [f"      grants: {grant}" for grant in grants_of(change.kind, change.desired)]
+    lines += [line for d in change.diffs for line in _diff_lines(d)]
     if change.reason:
         lines.append(f"      {change.reason}")
     if change.token_destination and change.action in (Action.CREATE, Action.RECOVER_TOKEN, Action.UPDATE):
@@ -108,20 +132,46 @@ def plan_summary_line(plan: Plan) -> str:
     )
 
 
+def grant_line(sign: str, grant: Sourced) -> str:
+    """`+ workspace-admin on acme-prod-cluster:platform (role-binding va-ci-bot)`, escalations marked."""
+    mark = "  [high privilege]" if grant.high_privilege and sign == "+" else ""
+    return f"{sign} {grant}{mark}"
+
+
+def access_lines(plan: Plan, style: Styler = plain) -> list[str]:
+    """The access section: what each account touched can do after the plan, one line per grant, never cut.
+    Granted lines are styled as creates (as warnings when high privilege), revoked ones as deletes."""
+    lines: list[str] = []
+    for change in plan.access:
+        if not (change.changes_access or change.undeclared or change.new):
+            continue
+        state = " (new account)" if change.new else " (deleted)" if change.gone else ""
+        lines.append(f"  {change.account}{state}")
+        lines += [style("    " + grant_line("+", g), "warning" if g.high_privilege else "create") for g in change.added]
+        lines += [style("    " + grant_line("-", g), "delete") for g in change.removed]
+        lines += [f"      not declared in Git: {g}" for g in change.undeclared]
+    return ["Access changes:", *lines, ""] if lines else []
+
+
 def plan_text(plan: Plan, style: Styler = plain, show_unchanged: bool = False) -> str:
     lines = [
-        f"Desired: {plan.source} ({plan.desired_count} accounts)",
-        f"Live:    {plan.control_plane} ({plan.live_count} accounts)",
+        f"Desired: {plan.source} ({plan.desired_count} resources)",
+        f"Live:    {plan.control_plane} ({plan.live_count} resources)",
         "",
     ]
+    lines += [f"notice: {notice}" for notice in plan.notices]
+    access = access_lines(plan, style)
+    lines += access
     lines += [problem_line(p, style) for p in plan.problems]
+    shown = []
     for action in Action:
         group = [c for c in plan.changes if c.action == action]
         if action == Action.NO_OP and not show_unchanged:
             group = [c for c in group if c.reason]
         for change in group:
-            lines += _change_lines(change, style)
-    if len(lines) == 3 and not plan.problems:
+            shown += _change_lines(change, style)
+    lines += shown
+    if not shown and not access and not plan.problems:
         lines.append("  No changes: the control plane matches Git.")
     lines += ["", plan_summary_line(plan)]
     return "\n".join(lines)

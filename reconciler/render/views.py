@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
+from reconciler.domain.diff import FieldDiff
 from reconciler.domain.drift import DriftReport, Finding
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
@@ -22,11 +23,12 @@ from reconciler.domain.vocabulary import Action
 from reconciler.render.labels import DRIFT_LABELS, SYMBOLS
 from reconciler.render.markdown import md_text, utf16_length
 from reconciler.render.render import render
-from reconciler.render.text import drift_headline, plan_summary_line
+from reconciler.render.text import drift_headline, list_items, plan_summary_line
 
 COMMENT_BUDGET = 60_000
 SUMMARY_BUDGET = 1_000_000  # bytes; GitHub's step summary limit is 1 MiB
 MAX_ERRORS_LISTED = 100
+MAX_ACCESS_ROWS = 200  # grants listed in the comment's access table; the rest are in the job summary
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,25 @@ def _value(value: JsonValue) -> str:
     return "" if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+def _diff_rows(field: FieldDiff) -> list[dict[str, str]]:
+    """A field's rows in the diff table: one per item for lists (a permission added shows as itself, not as two
+    JSON blobs), one for anything else."""
+    items = list_items(field)
+    if items is None:
+        return [{"path": field.path, "before": _value(field.before), "after": _value(field.after)}]
+    removed, added = items
+    return [{"path": f"{field.path}[]", "before": _value(item), "after": ""} for item in removed] + [
+        {"path": f"{field.path}[]", "before": "", "after": _value(item)} for item in added
+    ]
+
+
 def _change_view(change: Change) -> dict[str, Any]:
     return {
         "symbol": SYMBOLS[change.action],
         "action": change.action,
         "name": change.name,
         "where": str(change.position) if change.position else "",
-        "diffs": [{"path": d.path, "before": _value(d.before), "after": _value(d.after)} for d in change.diffs],
+        "diffs": [row for d in change.diffs for row in _diff_rows(d)],
         "reason": change.reason,
         "token_destination": change.token_destination if change.action == Action.CREATE else None,
         "warnings": list(change.warnings),
@@ -92,13 +106,40 @@ def _headline(plan: Plan) -> str:
     return plan_summary_line(plan)
 
 
-def _plan_context(plan: Plan, links: Links, details: int, errors: int) -> dict[str, Any]:
+def _access_rows(plan: Plan) -> list[dict[str, Any]]:
+    """One row per grant added, removed or held outside Git, escalations first within each account."""
+    rows = []
+    for change in plan.access:
+        state = "new account" if change.new else "deleted account" if change.gone else ""
+        grants = [("+", g) for g in change.added] + [("-", g) for g in change.removed]
+        grants += [("not in Git", g) for g in change.undeclared]
+        for sign, grant in grants:
+            rows.append(
+                {
+                    "account": change.account,
+                    "state": state,
+                    "change": sign,
+                    "role": grant.grant.role,
+                    "resource": f"{grant.grant.resource_type} {grant.grant.resource_fqn}",
+                    "via": grant.via,
+                    "escalation": "high privilege" if grant.high_privilege and sign == "+" else "",
+                }
+            )
+    return rows
+
+
+def _plan_context(plan: Plan, links: Links, details: int, errors: int, access: int = MAX_ACCESS_ROWS) -> dict[str, Any]:
     shown = [c for c in plan.changes if c.action != Action.NO_OP or c.reason]
     all_errors = _errors(plan, links)
+    access_rows = _access_rows(plan)
     return {
         "marker": marker("plan", links.environment),
         "environment": links.environment,
         "headline": _headline(plan),
+        "notices": list(plan.notices),
+        "access": access_rows[:access],
+        "access_cut": max(0, len(access_rows) - access),
+        "escalations": len(plan.escalations),
         "counts": plan.counts(),
         "errors": all_errors[:errors],
         "errors_cut": max(0, len(all_errors) - errors),
@@ -143,7 +184,7 @@ def plan_job_summary(plan: Plan, links: Links, budget: int = SUMMARY_BUDGET) -> 
     count = len(plan.changes)
 
     def with_details(details: int) -> str:
-        context = _plan_context(plan, links, details, 10 * MAX_ERRORS_LISTED)
+        context = _plan_context(plan, links, details, 10 * MAX_ERRORS_LISTED, 10 * MAX_ACCESS_ROWS)
         return render("summary.md.j2", kind="plan", **context)
 
     return _fit(with_details, count, budget, lambda text: len(text.encode("utf-8")))

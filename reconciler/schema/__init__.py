@@ -15,14 +15,18 @@ from importlib import resources
 from typing import Any
 
 from reconciler import PROJECT_URL, __version__
+from reconciler.domain.vocabulary import Kind
 
 MANIFEST_SCHEMA_FILE = "virtual-account.schema.json"
+ROLE_BINDING_SCHEMA_FILE = "role-binding.schema.json"
 CONFIG_SCHEMA_FILE = "reconciler-config.schema.json"
+SCHEMA_FILES = {Kind.VIRTUAL_ACCOUNT: MANIFEST_SCHEMA_FILE, Kind.ROLE_BINDING: ROLE_BINDING_SCHEMA_FILE}
 PLAN_SCHEMA_FILE = "plan.schema.json"
 APPLY_REPORT_SCHEMA_FILE = "apply-report.schema.json"
 DRIFT_SCHEMA_FILE = "drift.schema.json"
 PUBLISHED_SCHEMAS = (
     MANIFEST_SCHEMA_FILE,
+    ROLE_BINDING_SCHEMA_FILE,
     CONFIG_SCHEMA_FILE,
     PLAN_SCHEMA_FILE,
     APPLY_REPORT_SCHEMA_FILE,

@@ -60,7 +60,7 @@ def build_manifest_schema(source: Mapping[str, Any]) -> dict[str, Any]:
     """The complete JSON Schema for one virtual-account manifest."""
     defs: dict[str, Any] = {}
     body = _object(source, "", defs)
-    schema: dict[str, Any] = {"$schema": DIALECT, "$id": MANIFEST_SCHEMA_ID}
+    schema: dict[str, Any] = {"$schema": DIALECT, "$id": source.get("id", MANIFEST_SCHEMA_ID)}
     schema["title"] = source["title"]
     schema["description"] = source["description"]
     schema.update({k: v for k, v in body.items() if k not in ("title", "description")})

@@ -177,7 +177,7 @@ def test_drift_issue_opens_stays_untouched_updates_and_closes(
     emulator.admin("DELETE", "/_emulator/stats")
     opened = run("drift", "--github-issue", "--detailed-exitcode")
     assert opened.returncode == 2, opened.stdout + opened.stderr
-    assert set(emulator.requests()) == {"GET /virtual-accounts"}  # read-only
+    assert set(emulator.requests()) == {"GET /virtual-accounts", "GET /role-bindings"}  # read-only
     [issue] = github.issues.values()
     assert issue["labels"] == ["drift"] and issue["state"] == "open"
     assert "Modified out of band" in issue["body"] and "<code>drifting-bot</code>" in issue["body"]

@@ -51,6 +51,6 @@ def test_main_job_plans_applies_and_then_has_nothing_to_do(tmp_path: Path) -> No
         assert result.returncode == 0, result.stdout + result.stderr
         outputs.append(result.stdout)
     assert "embedded control plane" in outputs[0]
-    assert "Plan: 12 to create, 0 to update, 0 to delete" in outputs[0]
-    assert "Apply: 12 applied, 0 failed, 0 skipped; converged." in outputs[1]
+    assert "Plan: 13 to create, 0 to update, 0 to delete" in outputs[0]  # 12 accounts and a role binding
+    assert "Apply: 13 applied, 0 failed, 0 skipped; converged." in outputs[1]
     assert "No changes: the control plane matches Git." in outputs[2]

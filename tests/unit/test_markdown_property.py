@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from reconciler.domain.config import OwnershipTag
 from reconciler.domain.diff import FieldDiff
+from reconciler.domain.grants import AccessChange, Grant, Sourced
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.values import Position
 from reconciler.domain.vocabulary import Action, DiffKind, Kind
@@ -41,6 +42,9 @@ HOSTILE = [
     "x" * 1000,
 ]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(min_size=0, max_size=400))
+# Access cells show a value with a suffix (" (new account)"), within the 300-character cell cap: long values are
+# cut with "…" by design (render/markdown.py); the resource cell joins two values, so each stays under 140.
+cell_values = st.one_of(st.sampled_from([h for h in HOSTILE if len(h) <= 140]), st.text(min_size=0, max_size=140))
 
 
 class _Inspector(HTMLParser):
@@ -131,3 +135,43 @@ def test_hostile_values_render_literally_and_inertly(before: str, after: str, pa
     assert f"Warning: {_visible(warning)}".strip(" ") in text.replace(ZWSP, "")
     assert "@" not in text.replace("@" + ZWSP, "")
     assert not any(text[i] == "#" and text[i + 1 : i + 2].isdigit() for i in range(len(text) - 1))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    account=cell_values,
+    role=cell_values,
+    fqn=cell_values,
+    binding=cell_values,
+    resource_type=cell_values,
+    high=st.booleans(),
+)
+def test_hostile_access_rows_render_literally_and_inertly(
+    account: str, role: str, fqn: str, binding: str, resource_type: str, high: bool
+) -> None:
+    """The access table's every cell (account names, roles, resource FQNs, binding names) keeps its shape and
+    shows the value literally."""
+    granted = Sourced(Grant(role, resource_type, fqn), f"role-binding {binding}", high)
+    access = AccessChange(account, before=(), after=(granted,), new=True)
+    plan = Plan(changes=(), control_plane="https://tfy.example", ownership=OwnershipTag("k", "v"), access=(access,))
+    body = plan_comment(plan, Links(repository="acme/accounts", sha="a" * 40))
+    html = cmarkgfm.github_flavored_markdown_to_html(body, options=Options.CMARK_OPT_UNSAFE)
+    page = _Inspector()
+    page.feed(html)
+
+    access_rows = [row for row in page.rows if len(row) == 6]
+    assert len(access_rows) == 2, access_rows  # header and one grant
+    cells = [cell.replace(ZWSP, "") for cell in access_rows[1]]
+    assert cells == [
+        _shown(account + " (new account)"),
+        "+",
+        _shown(role),
+        _shown(f"{resource_type} {fqn}"),
+        _shown(f"role-binding {binding}"),
+        "high privilege" if high else "",
+    ]
+    assert not {"a", "img", "h1", "h2", "h5", "h6", "script", "details"} & set(page.tags)
+    assert page.tags.count("h3") == 1 and page.tags.count("h4") == 1  # our title and "Access changes"
+    assert page.comments == 1
+    text = "".join(page.text)
+    assert "@" not in text.replace("@" + ZWSP, "")

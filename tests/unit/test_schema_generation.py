@@ -124,13 +124,15 @@ def test_the_config_schema_documents_the_defaults_the_code_applies() -> None:
     assert properties["paths"]["items"]["patternErrorMessage"]
 
 
-def test_signature_fields_are_fields_of_the_manifest_only() -> None:
+def test_signature_fields_are_fields_of_their_kind_only() -> None:
     from reconciler.domain.documents import SIGNATURE_FIELDS
-    from reconciler.domain.vocabulary import Kind
+    from reconciler.schema import SCHEMA_FILES
 
-    schema = json.loads((REPO_ROOT / "schemas/virtual-account.schema.json").read_text("utf-8"))
-    assert SIGNATURE_FIELDS[Kind.VIRTUAL_ACCOUNT] <= set(schema["properties"])
-    assert SIGNATURE_FIELDS[Kind.VIRTUAL_ACCOUNT].isdisjoint({"name", "type", "ownedBy", "tags"})
+    assert set(SIGNATURE_FIELDS) == set(SCHEMA_FILES)
+    for kind, fields in SIGNATURE_FIELDS.items():
+        schema = json.loads((REPO_ROOT / "schemas" / SCHEMA_FILES[kind]).read_text("utf-8"))
+        assert fields <= set(schema["properties"]), kind
+        assert fields.isdisjoint({"name", "type", "ownedBy", "tags"})
 
 
 def test_published_urls_are_versioned_and_derive_from_the_project_url() -> None:

@@ -116,14 +116,14 @@ def test_the_action_validates_only_without_credentials(tmp_path: Path) -> None:
 def _pinned_with_hashes(lock_file: Path) -> set[str]:
     """The names pinned in a lock file, asserting each pin carries at least one sha256 hash."""
     lock = lock_file.read_text(encoding="utf-8")
-    pinned = {m.group(1).lower().replace("_", "-") for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
+    pinned = {re.sub(r"[-_.]+", "-", m.group(1).lower()) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==", lock, re.M)}
     blocks = re.findall(r"^[A-Za-z0-9_.-]+==\S+(?: ;[^\\\n]*)?((?:\s*\\\n\s+--hash=sha256:[0-9a-f]{64})+)", lock, re.M)
     assert len(blocks) == len(pinned), f"{lock_file}: every pin needs its hashes"
     return pinned
 
 
 def _names(requirements: list[str]) -> set[str]:
-    return {re.split(r"[<>=!~\[ ;]", r)[0].lower().replace("_", "-") for r in requirements}
+    return {re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[ ;]", r)[0].lower()) for r in requirements}
 
 
 def test_the_action_installs_hash_locked_dependencies() -> None:

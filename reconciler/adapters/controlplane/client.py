@@ -47,7 +47,10 @@ class Endpoint:
     name_query: str
 
 
-ENDPOINTS = {Kind.VIRTUAL_ACCOUNT: Endpoint("/virtual-accounts", "nameSearchQuery")}
+ENDPOINTS = {
+    Kind.VIRTUAL_ACCOUNT: Endpoint("/virtual-accounts", "nameSearchQuery"),
+    Kind.ROLE_BINDING: Endpoint("/role-bindings", "name"),
+}
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _int_param(request: Request, name: str, default: int, low: int, high: int | None) -> int:
+def int_param(request: Request, name: str, default: int, low: int, high: int | None) -> int:
     raw = request.query_params.get(name)
     if raw is None:
         return default
@@ -97,8 +97,8 @@ def bool_param(request: Request, name: str) -> bool | None:
 
 async def list_accounts(request: Request) -> Response:
     backend, _ = admin(request)
-    limit = _int_param(request, "limit", 100, 1, 1000)
-    offset = _int_param(request, "offset", 0, 0, None)
+    limit = int_param(request, "limit", 100, 1, 1000)
+    offset = int_param(request, "offset", 0, 0, None)
     if any(key in request.query_params for key in _FILTERS):
         raw_filter = request.query_params.get("filter")
         accounts = backend.accounts.filtered(
@@ -190,38 +190,48 @@ async def delete_jwt(request: Request) -> Response:
 # -- generic endpoints used by TrueFoundry's CLI ----------------------------------------------------------
 
 
-def _virtual_account_manifest(body: dict[str, Any]) -> dict[str, Any]:
+_SUPPORTED = ("virtual-account", "role-binding")
+
+
+def _manifest_of(body: dict[str, Any]) -> dict[str, Any]:
     manifest = body.get("manifest")
     if not isinstance(manifest, dict):
         raise ApiError(400, "manifest is required")
-    if manifest.get("type") != "virtual-account":
+    if manifest.get("type") not in _SUPPORTED:
         raise ApiError(422, f"resources of type '{manifest.get('type')}' are not supported by the emulator")
     return manifest
 
 
 async def apply_manifest(request: Request) -> Response:
+    """The generic apply (`tfy apply`, the SDK's `client.apply`): `{existingManifest, action, data}`, no token."""
     backend, identity = admin(request)
     body = await json_body(request)
-    manifest = _virtual_account_manifest(body)
-    account, _token, previous = backend.accounts.upsert(manifest, bool(body.get("dryRun", False)), identity)
-    # No token here: a virtual account created through /apply needs GET .../token.
+    manifest = _manifest_of(body)
+    dry_run = bool(body.get("dryRun", False))
+    if manifest["type"] == "role-binding":
+        binding, previous = backend.bindings.upsert(manifest, dry_run, identity)
+        data = backend.bindings.render([binding])[0]
+    else:
+        account, _token, previous = backend.accounts.upsert(manifest, dry_run, identity)
+        data = backend.accounts.render([account])[0]  # a virtual account created here needs GET .../token
     return JSONResponse(
-        {
-            "existingManifest": previous,
-            "action": "CREATE" if previous is None else "UPDATE",
-            "data": backend.accounts.render([account])[0],
-        }
+        {"existingManifest": previous, "action": "CREATE" if previous is None else "UPDATE", "data": data}
     )
 
 
 async def delete_manifest(request: Request) -> Response:
     backend, _ = admin(request)
-    manifest = _virtual_account_manifest(await json_body(request))
-    backend.accounts.delete(backend.accounts.named(str(manifest.get("name"))).id)
+    manifest = _manifest_of(await json_body(request))
+    name = str(manifest.get("name"))
+    if manifest["type"] == "role-binding":
+        backend.bindings.delete(backend.bindings.named(name).id)
+    else:
+        backend.accounts.delete(backend.accounts.named(name).id)
     return JSONResponse({})
 
 
 async def dependency_tree(request: Request) -> Response:
+    """Each manifest with what it needs first: a role binding needs the virtual accounts it names."""
     admin(request)
     manifests = (await json_body(request)).get("manifests")
     if not isinstance(manifests, list):
@@ -229,12 +239,22 @@ async def dependency_tree(request: Request) -> Response:
     return JSONResponse(
         {
             "data": [
-                {"resourceType": m.get("type"), "resourceName": m.get("name"), "dependencies": []}
+                {"resourceType": m.get("type"), "resourceName": m.get("name"), "dependencies": _dependencies(m)}
                 for m in manifests
                 if isinstance(m, dict)
             ]
         }
     )
+
+
+def _dependencies(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    if manifest.get("type") != "role-binding" or not isinstance(manifest.get("subjects"), list):
+        return []
+    return [
+        {"resourceType": "virtual-account", "resourceName": s.get("name")}
+        for s in manifest["subjects"]
+        if isinstance(s, dict) and s.get("type") == "virtualaccount"
+    ]
 
 
 async def min_cli_version(_request: Request) -> Response:

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from reconciler.emulator.backend import Backend
 from reconciler.emulator.errors import ApiError
-from reconciler.emulator.http import api, controls
+from reconciler.emulator.http import api, controls, role_bindings
 from reconciler.emulator.http.faults import Faults, FaultsAndLatency
 
 
@@ -38,7 +38,7 @@ def create_app(
     """The admin token is stored with the database (generated once) unless one is given."""
     backend = Backend(db_path, admin_token, tenant_file)
     faults = Faults(latency_ms=latency_ms)
-    routes: list[Route] = [*api.routes(), *controls.routes()]
+    routes: list[Route] = [*api.routes(), *role_bindings.routes(), *controls.routes()]
     app = Starlette(routes=routes, exception_handlers=_exception_handlers())
     app.state.emulator = EmulatorState(backend, test_controls, faults)
     app.add_middleware(FaultsAndLatency, faults=faults)

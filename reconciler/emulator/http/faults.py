@@ -97,7 +97,8 @@ class FaultsAndLatency:
 def route_of(path: str) -> str:
     """`/api/svc/v1/virtual-accounts/abc/token` -> `/virtual-accounts/{id}/token`, for request counts."""
     tail = path.removeprefix(API)
-    return re.sub(r"^/virtual-accounts/(?!exists$)[^/]+", "/virtual-accounts/{id}", tail)
+    tail = re.sub(r"^/virtual-accounts/(?!exists$)[^/]+", "/virtual-accounts/{id}", tail)
+    return re.sub(r"^/role-bindings/(?!exists$|inline$|generate-manifest$)[^/]+", "/role-bindings/{id}", tail)
 
 
 async def _send_error(send: Send, status: int, retry_after: str | None, payload: Any = None) -> None:

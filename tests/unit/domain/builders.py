@@ -53,3 +53,35 @@ def config(prune: bool = False, max_deletes: int = 5, max_delete_percent: int = 
 
 def options(token_dir: bool = False, allow_mass_delete: bool = False, today: date = TODAY) -> PlanOptions:
     return PlanOptions(today, token_dir, allow_mass_delete)
+
+
+RB = Kind.ROLE_BINDING
+
+
+def binding_manifest(
+    name: str, accounts: list[str], grants: list[tuple[str, str, str]], **extra: Any
+) -> dict[str, Any]:
+    """A role binding naming `accounts` (virtual accounts) and granting (role, resource type, resource FQN)s;
+    `extra_subjects` adds other subjects as (type, name)."""
+    subjects = [{"type": "virtualaccount", "name": a} for a in accounts]
+    subjects += [{"type": t, "name": n} for t, n in extra.pop("extra_subjects", [])]
+    permissions = [{"resourceType": t, "resourceFqn": f, "role": r} for r, t, f in grants]
+    return {"type": "role-binding", "name": name, "subjects": subjects, "permissions": permissions, **extra}
+
+
+def desired_binding(
+    name: str, accounts: list[str], grants: list[tuple[str, str, str]], **extra: Any
+) -> DesiredResource:
+    return DesiredResource(
+        RB, name, binding_manifest(name, accounts, grants, **extra), Position(f"rb/{name}.yaml", 1, 1)
+    )
+
+
+def live_binding(
+    name: str, accounts: list[str], grants: list[tuple[str, str, str]], updated: str = "t1", **extra: Any
+) -> LiveResource:
+    return LiveResource(RB, f"rb-{name}", name, binding_manifest(name, accounts, grants, **extra), updated)
+
+
+VIEWER = ("workspace-viewer", "workspace", "c:w")
+ADMIN = ("workspace-admin", "workspace", "c:w")

@@ -46,15 +46,16 @@ class InMemoryControlPlane:
 
     faults: dict[int, Fault] = field(default_factory=dict)
     requests_sent: int = 0
-    records: dict[str, Record] = field(default_factory=dict)
+    records: dict[str, Record] = field(default_factory=dict)  # virtual accounts
+    bindings: dict[str, Record] = field(default_factory=dict)  # role bindings
     creates: Counter[str] = field(default_factory=Counter)
     writes: list[tuple[str, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _clock: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def _request(self, kind: Kind | None = Kind.VIRTUAL_ACCOUNT) -> Fault | None:
-        if kind != Kind.VIRTUAL_ACCOUNT:
-            raise AssertionError(f"this fake holds virtual accounts only, not {kind!r}")
+        if kind not in (Kind.VIRTUAL_ACCOUNT, Kind.ROLE_BINDING):
+            raise AssertionError(f"not a kind of resource: {kind!r}")
         await asyncio.sleep(0)  # a suspension point, as a real request has
         self.requests_sent += 1
         fault = self.faults.get(self.requests_sent)
@@ -69,27 +70,31 @@ class InMemoryControlPlane:
         if fault == Fault.CRASH_AFTER:
             raise Crash
 
-    def _live(self, name: str) -> LiveResource:
-        record = self.records[name]
-        return LiveResource(Kind.VIRTUAL_ACCOUNT, record.id, name, record.manifest, str(record.updated))
+    def _of(self, kind: Kind) -> dict[str, Record]:
+        return self.records if kind == Kind.VIRTUAL_ACCOUNT else self.bindings
 
-    def _by_id(self, resource_id: str) -> str:
-        name = next((n for n, r in self.records.items() if r.id == resource_id), None)
+    def _live(self, name: str, kind: Kind = Kind.VIRTUAL_ACCOUNT) -> LiveResource:
+        record = self._of(kind)[name]
+        return LiveResource(kind, record.id, name, record.manifest, str(record.updated))
+
+    def _by_id(self, resource_id: str, kind: Kind = Kind.VIRTUAL_ACCOUNT) -> str:
+        name = next((n for n, r in self._of(kind).items() if r.id == resource_id), None)
         if name is None:
             raise ReconcilerError(f"{resource_id}: 404")
         return name
 
     async def list_all(self, kind: Kind) -> list[LiveResource]:
         await self._request(kind)
-        return self.snapshot()
+        return [r for r in self.snapshot() if r.kind == kind]
 
     def snapshot(self) -> list[LiveResource]:
-        """What a listing would return, without a request (and so without a fault)."""
-        return [self._live(name) for name in sorted(self.records)]
+        """What listings would return, every kind, without a request (and so without a fault)."""
+        accounts = [self._live(name) for name in sorted(self.records)]
+        return accounts + [self._live(name, Kind.ROLE_BINDING) for name in sorted(self.bindings)]
 
     async def get(self, kind: Kind, resource_id: str) -> LiveResource:
         await self._request(kind)
-        return self._live(self._by_id(resource_id))
+        return self._live(self._by_id(resource_id, kind), kind)
 
     async def dry_run(self, kind: Kind, manifest: Manifest) -> None:
         await self._request(kind)
@@ -97,8 +102,11 @@ class InMemoryControlPlane:
     async def create(self, kind: Kind, manifest: Manifest) -> Created:
         fault = await self._request(kind)
         name = str(manifest["name"])
-        existed = name in self.records
-        self._write(name, manifest)
+        existed = name in self._of(kind)
+        self._write(name, manifest, kind)
+        if kind == Kind.ROLE_BINDING:
+            self._after_write(fault)
+            return Created(self._live(name, kind), None)
         if fault == Fault.RECOVERED:
             return Created(self._live(name), Token(self.records[name].token), recovered=True)
         self._after_write(fault)
@@ -107,14 +115,14 @@ class InMemoryControlPlane:
 
     async def update(self, kind: Kind, manifest: Manifest) -> LiveResource:
         fault = await self._request(kind)
-        self._write(str(manifest["name"]), manifest)
+        self._write(str(manifest["name"]), manifest, kind)
         self._after_write(fault)
-        return self._live(str(manifest["name"]))
+        return self._live(str(manifest["name"]), kind)
 
     async def delete(self, kind: Kind, resource_id: str) -> None:
         fault = await self._request(kind)
-        name = self._by_id(resource_id)
-        del self.records[name]
+        name = self._by_id(resource_id, kind)
+        del self._of(kind)[name]
         self.writes.append(("delete", name))
         self._after_write(fault)
 
@@ -122,15 +130,16 @@ class InMemoryControlPlane:
         await self._request()
         return Token(self.records[self._by_id(account_id)].token)
 
-    def _write(self, name: str, manifest: Manifest) -> None:
+    def _write(self, name: str, manifest: Manifest, kind: Kind = Kind.VIRTUAL_ACCOUNT) -> None:
         self.writes.append(("put", name))
-        if name in self.records:
-            record = self.records[name]
+        store = self._of(kind)
+        if name in store:
+            record = store[name]
             record.manifest, record.updated = dict(manifest), next(self._clock)
             return
         self.creates[name] += 1
         number = next(self._ids)
-        self.records[name] = Record(f"id-{number}", dict(manifest), next(self._clock), f"token-{name}-{number}")
+        store[name] = Record(f"id-{number}", dict(manifest), next(self._clock), f"token-{name}-{number}")
 
 
 @dataclass

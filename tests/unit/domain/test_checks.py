@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from reconciler.domain.checks import check_resources, rotation_settings
 from reconciler.domain.values import Position
-from tests.unit.domain.builders import TODAY, desired
+from tests.unit.domain.builders import TODAY, config, desired
 
 
 def messages(*resources: object) -> list[tuple[str, str]]:
-    return [(str(p.position), p.message) for p in check_resources(resources, TODAY)]  # type: ignore[arg-type]
+    return [(str(p.position), p.message) for p in check_resources(resources, TODAY, config())]  # type: ignore[arg-type]
 
 
 def test_a_name_defined_twice_is_reported_at_both_places() -> None:
@@ -70,6 +70,7 @@ def test_problems_point_at_the_value_with_its_json_path() -> None:
          at("tight", {("auto_rotate", "grace_period"): (6, 19)}, auto_rotate={"auto_rotate_interval": 30,
                                                                              "grace_period": 40})],
         TODAY,
+        config(),
     )  # fmt: skip
     assert sorted((str(p.position), p.json_path) for p in problems) == [
         ("accounts/late.yaml:4:18", "$.expiration_date"),
@@ -89,3 +90,50 @@ def test_a_name_defined_three_times_names_the_two_others() -> None:
     also = "also at accounts/b.yaml:4:1, accounts/b.yaml:6:1"
     assert ("accounts/b.yaml:2:1", f"account 'b' is defined more than once ({also}); keep one") in found
     assert len(found) == 3
+
+
+def test_bindings_keep_the_shape_rule_and_name_only_virtual_accounts() -> None:
+    from tests.unit.domain.builders import ADMIN, VIEWER, desired_binding
+
+    many_of_both = desired_binding("both", ["a", "b"], [VIEWER, ADMIN])
+    with_team = desired_binding("team", ["a"], [VIEWER], extra_subjects=[("team", "platform")])
+    fine = [desired_binding("one-subject", ["a"], [VIEWER, ADMIN]), desired_binding("one-grant", ["a", "b"], [VIEWER])]
+    found = messages(many_of_both, with_team, *fine)
+    assert found == [
+        ("rb/both.yaml:1:1", "Use either one subject and many permissions, or many subjects and one permission. "
+                             "A binding cannot have many of both. (this one has 2 subjects and 2 permissions)"),
+        ("rb/team.yaml:1:1", "subject team:platform is not a virtual account: va-reconciler manages the access of "
+                             "virtual accounts; grant users, teams and agents in TrueFoundry's Access Control or "
+                             "another repository"),
+    ]  # fmt: skip
+    twins = messages(desired_binding("twin", ["a"], [VIEWER]), desired_binding("twin", ["b"], [VIEWER]))
+    assert twins[0][1] == "role binding 'twin' is defined more than once (also at rb/twin.yaml:1:1); keep one"
+
+
+def test_permissions_are_deprecated_and_policy_is_checked_where_it_stands() -> None:
+    from reconciler.domain.values import Position
+    from reconciler.domain.vocabulary import Severity
+    from tests.unit.domain.builders import desired_binding
+
+    perms = [{"resource_fqn": "acme", "resource_type": "tenant", "role_id": "tenant-admin"}]
+    account = desired("legacy", permissions=perms)
+    problems = check_resources(
+        [account, desired_binding("admin", ["legacy"], [("tenant-admin", "tenant", "acme")])],
+        TODAY,
+        config(allowed_resources=("c:*",)),
+    )
+    found = sorted((p.severity, p.json_path, p.message) for p in problems)
+    outside = "grants access to acme, which policy.allowed_resources does not list"
+    denied = "grants role tenant-admin on acme, which policy.denied_roles forbids"
+    deprecated = "permissions is deprecated (TrueFoundry grants access with role bindings); run `reconciler migrate`"
+    assert found == [
+        (Severity.ERROR, "$.permissions[0].resourceFqn", outside),
+        (Severity.ERROR, "$.permissions[0].resource_fqn", outside),
+        (Severity.ERROR, "$.permissions[0].role", denied),
+        (Severity.ERROR, "$.permissions[0].role_id", denied),
+        (Severity.WARNING, "$.permissions", deprecated),
+    ]
+    assert all(p.position == Position("accounts/legacy.yaml", 1, 1) for p in problems if p.json_path.endswith("_id"))
+    assert check_resources([account], TODAY, config(), policy=False) == [
+        p for p in check_resources([account], TODAY, config()) if p.severity == Severity.WARNING
+    ]

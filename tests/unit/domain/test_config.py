@@ -21,8 +21,13 @@ def test_no_file_means_the_documented_defaults() -> None:
         adopt=frozenset(),
         prune=PrunePolicy(enabled=False, max_deletes=5, max_delete_percent=30),
         policy=Policy(
-            require_token_destination=True, denied_roles=("tenant-admin",), max_expiry_days=None, expiry_warning_days=30
-        ),  # fmt: skip
+            require_token_destination=True,
+            denied_roles=("tenant-admin",),
+            max_expiry_days=None,
+            expiry_warning_days=30,
+            high_privilege_roles=("*-admin",),
+            allowed_resources=(),
+        ),
         concurrency=8,
     )
     assert DEFAULT_CONCURRENCY == 8
@@ -42,6 +47,8 @@ def test_every_key_is_read() -> None:
             "denied_roles": ["cluster-admin"],
             "max_expiry_days": 90,
             "expiry_warning_days": 7,
+            "high_privilege_roles": ["*-editor"],
+            "allowed_resources": ["acme-prod-cluster:*"],
         },
         "concurrency": 3,
     }
@@ -50,7 +57,7 @@ def test_every_key_is_read() -> None:
         ownership=OwnershipTag("owner", "team-a"),
         adopt=frozenset({"legacy-bot", "old-bot"}),
         prune=PrunePolicy(True, 2, 10),
-        policy=Policy(False, ("cluster-admin",), 90, 7),
+        policy=Policy(False, ("cluster-admin",), 90, 7, ("*-editor",), ("acme-prod-cluster:*",)),
         concurrency=3,
     )
 

@@ -47,6 +47,11 @@ def test_documents_without_a_type(value: object, fields: list[str], verdict: Doc
     assert found.kind == Kind.VIRTUAL_ACCOUNT
 
 
+def test_a_role_binding_without_its_type_is_taken_for_one() -> None:
+    found = classify(None, ["name", "subjects", "permissions"])
+    assert (found.verdict, found.kind) == (DocumentClass.UNTYPED, Kind.ROLE_BINDING)
+
+
 @pytest.mark.parametrize(
     ("value", "verdict"),
     [

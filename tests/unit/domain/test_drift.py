@@ -164,3 +164,47 @@ def test_the_report_as_data_every_key() -> None:
         "fingerprint": report.fingerprint,
         "findings": [],
     }
+
+
+def test_access_granted_outside_git_is_drift() -> None:
+    from tests.unit.domain.builders import ADMIN, RB, VIEWER, desired_binding, live_binding
+
+    perms = [{"resource_fqn": "c:w", "resource_type": "workspace", "role_id": "workspace-viewer"}]
+    found = drift(
+        [desired("ours", permissions=perms), desired("plain"), desired_binding("declared", ["ours"], [VIEWER])],
+        [
+            live("ours", permissions=perms),
+            live("plain", permissions=perms),
+            live_binding("declared", ["ours"], [VIEWER]),
+            live_binding("sneaky", ["ours"], [ADMIN]),
+            live_binding("shared", ["ours", "theirs"], [VIEWER]),
+            live_binding("unrelated", ["theirs"], [ADMIN]),
+        ],
+    )
+    assert found == (
+        Finding(DriftKind.UNDECLARED_ACCESS, VA, "plain",
+                "holds workspace-viewer on c:w through its permissions, which Git declares nowhere"),
+        Finding(DriftKind.UNDECLARED_ACCESS, RB, "shared",
+                "grants workspace-viewer on c:w to ours (owned by this repository) and is not in Git; it also names "
+                "virtualaccount:theirs"),
+        Finding(DriftKind.UNDECLARED_ACCESS, RB, "sneaky",
+                "grants workspace-admin on c:w to ours (owned by this repository) and is not in Git"),
+    )  # fmt: skip
+
+
+def test_declared_bindings_drift_like_accounts() -> None:
+    from tests.unit.domain.builders import ADMIN, RB, VIEWER, desired_binding, live_binding
+
+    found = drift(
+        [desired("a"), desired_binding("changed", ["a"], [VIEWER]), desired_binding("missing", ["a"], [VIEWER]),
+         desired_binding("taken", ["a"], [VIEWER])],
+        [live("a"), live_binding("changed", ["a"], [ADMIN]), live_binding("taken", ["someone"], [VIEWER])],
+    )  # fmt: skip
+    assert [(f.kind, f.resource_kind, f.name) for f in found] == [
+        (DriftKind.MODIFIED, RB, "changed"),
+        (DriftKind.MISSING, RB, "missing"),
+        (DriftKind.CONFLICT, RB, "taken"),
+    ]
+    assert found[2].detail == (
+        "a role binding with this name exists and grants access to subjects this repository does not own"
+    )

@@ -19,7 +19,7 @@ from reconciler.domain.planner import make_changes
 from reconciler.domain.reports import Outcome
 from reconciler.domain.resources import DesiredResource
 from reconciler.domain.vocabulary import Action, OutcomeStatus
-from tests.unit.domain.builders import TAG, VA, config, desired, options
+from tests.unit.domain.builders import RB, TAG, VA, VIEWER, config, desired, desired_binding, options
 from tests.unit.domain.fakes import Crash, Fault, InMemoryControlPlane, MemorySink
 
 BARE = {"secret_store_config": None}  # a token-dir account: its token is ours to deliver
@@ -28,10 +28,10 @@ BARE = {"secret_store_config": None}  # a token-dir account: its token is ours t
 def run(
     control: InMemoryControlPlane, wanted: list[DesiredResource], sink: MemorySink | None, prune: bool = False
 ) -> list[Outcome]:
-    """One plan-and-apply run: list, plan, execute."""
+    """One plan-and-apply run: list (accounts: request 1, bindings: request 2), plan, execute."""
 
     async def once() -> list[Outcome]:
-        live = await control.list_all(VA)
+        live = [*await control.list_all(VA), *await control.list_all(RB)]
         changes = make_changes(wanted, live, config(prune=prune), options(token_dir=sink is not None))
         return await execute(changes, control, sink)
 
@@ -75,7 +75,7 @@ def test_a_token_dir_create_is_write_ahead() -> None:
 
 
 def test_a_crash_between_create_and_delivery_is_recovered_by_the_next_run() -> None:
-    control, sink = InMemoryControlPlane(faults={2: Fault.CRASH_AFTER}), MemorySink()
+    control, sink = InMemoryControlPlane(faults={3: Fault.CRASH_AFTER}), MemorySink()
     with pytest.raises(Crash):
         run(control, [desired("bare", **BARE)], sink)
     assert sink.tokens == {} and control.records["bare"].manifest["tags"][TOKEN_DELIVERY_TAG] == "pending"  # type: ignore[index]
@@ -125,7 +125,7 @@ def test_a_create_that_finds_the_name_taken_is_a_failure_never_a_delivery() -> N
 
 
 def test_one_failure_never_stops_the_others() -> None:
-    control, sink = InMemoryControlPlane(faults={2: Fault.UNAVAILABLE}), MemorySink()
+    control, sink = InMemoryControlPlane(faults={3: Fault.UNAVAILABLE}), MemorySink()
     outcomes = run(control, [desired("a"), desired("b"), desired("c")], sink)
     assert sorted(o.status for o in outcomes) == [OutcomeStatus.APPLIED, OutcomeStatus.APPLIED, OutcomeStatus.FAILED]
     assert len(control.records) == 2
@@ -151,7 +151,7 @@ def test_recovering_a_token_without_a_sink_fails() -> None:
 
 
 def test_a_lost_create_response_is_recovered_by_name() -> None:
-    control, sink = InMemoryControlPlane(faults={2: Fault.RECOVERED}), MemorySink()
+    control, sink = InMemoryControlPlane(faults={3: Fault.RECOVERED}), MemorySink()
     outcomes = run(control, [desired("bare", **BARE), desired("stored")], sink)
     assert {(o.name, o.status, o.detail) for o in outcomes} == {
         ("bare", OutcomeStatus.APPLIED, "created (response lost; token recovered by GET .../token); token written to "
@@ -160,7 +160,7 @@ def test_a_lost_create_response_is_recovered_by_name() -> None:
          "created; token -> secret store acme:aws:secrets-manager at ci/bot (synced by the control plane)"),
     }  # fmt: skip
     assert sink.tokens["bare"] == control.records["bare"].token
-    again = InMemoryControlPlane(faults={2: Fault.RECOVERED})
+    again = InMemoryControlPlane(faults={3: Fault.RECOVERED})
     [stored] = run(again, [desired("stored")], MemorySink())
     assert stored.detail.startswith("created (response lost; found by name); token -> secret store")
 
@@ -196,7 +196,7 @@ def test_the_loop_converges_under_any_fault_schedule(chosen: list[tuple[str, boo
 
 
 def test_an_update_of_a_pending_account_delivers_its_token_too() -> None:
-    control, sink = InMemoryControlPlane(faults={2: Fault.CRASH_AFTER}), MemorySink()
+    control, sink = InMemoryControlPlane(faults={3: Fault.CRASH_AFTER}), MemorySink()
     with pytest.raises(Crash):
         run(control, [desired("bare", **BARE)], sink)
     [outcome] = run(control, [desired("bare", expiration_date="2027-01-01", **BARE)], sink)
@@ -205,3 +205,25 @@ def test_an_update_of_a_pending_account_delivers_its_token_too() -> None:
     assert sink.tokens == {"bare": control.records["bare"].token}
     assert control.records["bare"].manifest["tags"] == {TAG.key: TAG.value}
     assert control.records["bare"].manifest["expiration_date"] == "2027-01-01"
+
+
+def test_bindings_are_written_after_their_accounts_and_deleted_before_them() -> None:
+    control, sink = InMemoryControlPlane(), MemorySink()
+    run(control, [desired("a"), desired_binding("va-a", ["a"], [VIEWER])], sink)
+    assert control.writes == [("put", "a"), ("put", "va-a")]
+    assert control.bindings["va-a"].manifest == {
+        "type": "role-binding", "name": "va-a", "subjects": [{"type": "virtualaccount", "name": "a"}],
+        "permissions": [{"resourceType": "workspace", "resourceFqn": "c:w", "role": "workspace-viewer"}],
+    }  # fmt: skip
+    control.writes.clear()
+    outcomes = run(control, [desired("kept")], sink, prune=True)
+    assert control.writes == [("put", "kept"), ("delete", "va-a"), ("delete", "a")]
+    assert {(o.kind, o.name, o.action) for o in outcomes} == {
+        (VA, "kept", Action.CREATE), (RB, "va-a", Action.DELETE), (VA, "a", Action.DELETE)
+    }  # fmt: skip
+    later = plan_now(control, [desired("x"), desired_binding("b", ["x"], [VIEWER])])  # "kept" goes: prune is on
+    assert [[(c.kind, c.action) for c in step] for step in steps(later)] == [
+        [(VA, Action.CREATE)],
+        [(RB, Action.CREATE)],
+        [(VA, Action.DELETE)],
+    ]

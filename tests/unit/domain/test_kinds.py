@@ -93,9 +93,10 @@ def test_ownership_by_the_tag() -> None:
 
 
 def test_kinds_are_registered_once_in_order() -> None:
-    assert [rules.kind for rules in KINDS] == [Kind.VIRTUAL_ACCOUNT]
+    assert [(rules.kind, rules.order) for rules in KINDS] == [(Kind.VIRTUAL_ACCOUNT, 0), (Kind.ROLE_BINDING, 1)]
     assert rules_for(Kind.VIRTUAL_ACCOUNT) is VIRTUAL_ACCOUNTS
-    assert VIRTUAL_ACCOUNTS.issues_tokens
+    assert VIRTUAL_ACCOUNTS.issues_tokens and not rules_for(Kind.ROLE_BINDING).issues_tokens
+    assert (VIRTUAL_ACCOUNTS.noun, rules_for(Kind.ROLE_BINDING).noun) == ("accounts", "role bindings")
 
 
 def test_as_set_keeps_one_of_each_in_canonical_order() -> None:

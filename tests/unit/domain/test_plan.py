@@ -9,6 +9,7 @@ import pytest
 from reconciler.domain.config import OwnershipTag, PrunePolicy
 from reconciler.domain.diff import FieldDiff
 from reconciler.domain.errors import PlanFileError
+from reconciler.domain.grants import AccessChange, Grant, Sourced
 from reconciler.domain.plan import PLAN_VERSION, Change, Plan, guard_mass_delete, unsafe_prune
 from reconciler.domain.values import Position, Problem
 from reconciler.domain.vocabulary import Action, DiffKind, Kind, Severity
@@ -47,6 +48,15 @@ def full_plan() -> Plan:
         prune=True,
         live_count=3,
         desired_count=2,
+        access=(
+            AccessChange(
+                "a-bot",
+                before=(Sourced(Grant("workspace-viewer", "workspace", "c:w"), "permissions"),),
+                after=(Sourced(Grant("workspace-admin", "workspace", "c:w"), "role-binding va-a-bot", True),),
+                undeclared=(Sourced(Grant("workspace-viewer", "workspace", "c:w"), "permissions"),),
+            ),
+        ),
+        notices=("this change edits the policy",),
     )
 
 
@@ -59,6 +69,8 @@ def test_a_plan_survives_its_json_unchanged() -> None:
     assert data["version"] == PLAN_VERSION and data["checksum"] == plan.checksum
     assert data["changes"][0]["kind"] == "virtual-account" and data["changes"][0]["action"] == "update"
     assert data["summary"]["update"] == 1 and data["summary"]["errors"] == 2
+    assert data["notices"] == ["this change edits the policy"] and data["access"][0]["account"] == "a-bot"
+    assert plan.access_changes == plan.access and plan.escalations == plan.access
 
 
 def test_the_checksum_covers_every_field() -> None:
