@@ -98,7 +98,7 @@ def validate_paths(paths: Sequence[str], ref: str | None, today: date, policy_fo
     are reported for the given files only. A given file outside the configured paths is listed as skipped.
     `policy_for(folder)` says where a repository's policy comes from (None: its own reconciler.yaml)."""
     if len(paths) == 1 and (ref is not None or Path(paths[0]).is_dir()):
-        loaded = load_repository(open_source(paths[0], ref), today, policy_for(paths[0]), check_policy=True)
+        loaded = load_repository(open_source(paths[0], ref), today, policy_for(paths[0]), True)
         return Validation(loaded.report, loaded.description, loaded.revision, loaded.notices)
     if ref is not None:
         raise UsageError("--ref reads one folder: pass the folder with --ref, or the files without it")
@@ -111,7 +111,7 @@ def validate_paths(paths: Sequence[str], ref: str | None, today: date, policy_fo
     notices: list[str] = []
     for root, selected in by_root.items():
         source = WorkTreeSource(_shown_root(root))
-        loaded = load_repository(source, today, policy_for(str(_shown_root(root))), check_policy=True)
+        loaded = load_repository(source, today, policy_for(str(_shown_root(root))), True)
         notices += loaded.notices
         chosen = {file for path in selected for file in _chosen(source.display(path), path, loaded.candidates)}
         outside += [

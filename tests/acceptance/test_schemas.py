@@ -59,7 +59,8 @@ def test_the_output_schemas_are_strict() -> None:
              "errors": [], "reason": "", "token_destination": None, "deliver_token": False}  # fmt: skip
     document = {"version": 2, "revision": None, "source": "s", "control_plane": "c",
                 "ownership": {"key": "k", "value": "v"}, "prune": False, "live_count": 0, "desired_count": 1,
-                "summary": {"create": 1}, "problems": [], "changes": [valid], "checksum": "x"}  # fmt: skip
+                "summary": {"create": 1}, "notices": [], "problems": [], "access": [], "changes": [valid],
+                "checksum": "x"}  # fmt: skip
     assert plan.is_valid(document)
     assert not plan.is_valid({**document, "version": 1})
     assert not plan.is_valid({**document, "extra": 1})
