@@ -7,8 +7,14 @@ from pathlib import Path
 
 from reconciler.domain.errors import UsageError
 from reconciler.manifests.yaml_loader import load_trusted
-from reconciler.schema import CONFIG_SCHEMA_FILE, PUBLISHED_SCHEMAS, SCHEMA_FILES, packaged_text
-from reconciler.schema.generate import build_manifest_schema, render_json
+from reconciler.schema import (
+    ANY_MANIFEST_SCHEMA_FILE,
+    CONFIG_SCHEMA_FILE,
+    PUBLISHED_SCHEMAS,
+    SCHEMA_FILES,
+    packaged_text,
+)
+from reconciler.schema.generate import build_any_manifest_schema, build_manifest_schema, render_json
 from reconciler.schema.outputs import OUTPUT_DOCUMENTS, build_output_schema
 
 EXAMPLE_SCHEMAS = Path("manifests-example/schemas")  # the example is laid out as a user's repository
@@ -28,6 +34,9 @@ def generated_schemas(project: Path) -> dict[str, str]:
         if not source.is_file():
             raise UsageError(f"{source}: not found; run this from a va-reconciler checkout or pass --project")
         texts[schema_file] = render_json(build_manifest_schema(load_trusted(source.read_text(encoding="utf-8"))))
+    texts[ANY_MANIFEST_SCHEMA_FILE] = render_json(
+        build_any_manifest_schema({str(k): f for k, f in SCHEMA_FILES.items()})
+    )
     texts[CONFIG_SCHEMA_FILE] = (project / "schemas" / CONFIG_SCHEMA_FILE).read_text(encoding="utf-8")
     texts.update({name: render_json(build_output_schema(document)) for name, document in OUTPUT_DOCUMENTS.items()})
     return {name: texts[name] for name in PUBLISHED_SCHEMAS}

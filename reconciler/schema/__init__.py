@@ -17,6 +17,7 @@ from typing import Any
 from reconciler import PROJECT_URL, __version__
 from reconciler.domain.vocabulary import Kind
 
+ANY_MANIFEST_SCHEMA_FILE = "manifest.schema.json"  # any managed kind, by `type`: for files holding several
 MANIFEST_SCHEMA_FILE = "virtual-account.schema.json"
 ROLE_BINDING_SCHEMA_FILE = "role-binding.schema.json"
 CONFIG_SCHEMA_FILE = "reconciler-config.schema.json"
@@ -25,6 +26,7 @@ PLAN_SCHEMA_FILE = "plan.schema.json"
 APPLY_REPORT_SCHEMA_FILE = "apply-report.schema.json"
 DRIFT_SCHEMA_FILE = "drift.schema.json"
 PUBLISHED_SCHEMAS = (
+    ANY_MANIFEST_SCHEMA_FILE,
     MANIFEST_SCHEMA_FILE,
     ROLE_BINDING_SCHEMA_FILE,
     CONFIG_SCHEMA_FILE,
@@ -48,7 +50,7 @@ def schema_url(name: str) -> str:
     return SCHEMA_BASE_URL + name
 
 
-def modeline(name: str = MANIFEST_SCHEMA_FILE) -> str:
+def modeline(name: str = ANY_MANIFEST_SCHEMA_FILE) -> str:
     """The first line of a manifest written for editors: `# yaml-language-server: $schema=<url>`."""
     return MODELINE_PREFIX + schema_url(name)
 

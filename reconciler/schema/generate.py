@@ -69,6 +69,29 @@ def build_manifest_schema(source: Mapping[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def build_any_manifest_schema(kinds: Mapping[str, str]) -> dict[str, Any]:
+    """One schema for a file of manifests of any managed kind (`type` -> that kind's schema file), for the
+    modeline of a file holding several kinds (an account and its role binding, as `reconciler migrate` writes):
+    the YAML language server applies a file's one schema to every document in it. Without `$id`, so the
+    relative references resolve beside this file, exported or published."""
+    return {
+        "$schema": DIALECT,
+        "title": "va-reconciler manifest (any managed kind)",
+        "description": "A TrueFoundry manifest of a kind va-reconciler manages, chosen by its `type`.",
+        "markdownDescription": "A TrueFoundry manifest of a kind va-reconciler manages, chosen by its `type`: "
+        + ", ".join(f"`{kind}`" for kind in kinds)
+        + ".",
+        "type": "object",
+        "required": ["type"],
+        # Other types (a team next to an account) are TrueFoundry's and skipped by va-reconciler: not errors here.
+        "properties": {"type": {"type": "string", "examples": list(kinds)}},
+        "allOf": [
+            {"if": {"properties": {"type": {"const": kind}}, "required": ["type"]}, "then": {"$ref": file}}
+            for kind, file in kinds.items()
+        ],
+    }
+
+
 def render_json(schema: Mapping[str, Any]) -> str:
     """The committed form: stable key order as built, two-space indent, trailing newline."""
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

@@ -101,3 +101,33 @@ def test_the_example_modelines_resolve_in_a_users_repository(
     for manifest in (REPO_ROOT / "manifests-example").rglob("*.yaml"):  # and in this repository as committed
         match = MODELINE.search(manifest.read_text("utf-8"))
         assert match is None or (manifest.parent / match.group(1)).is_file(), manifest
+
+
+def test_one_modeline_serves_a_file_holding_several_kinds(tmp_path: Path, cli: CliRunner) -> None:
+    """manifest.schema.json picks each document's schema by `type` (the language server applies one schema to
+    every document of a file), through references resolved beside it, as an editor resolves them."""
+    from referencing import Registry, Resource
+
+    folder = tmp_path / "schemas"
+    assert cli("schema", "export", str(folder)).code == 0
+    schemas = {p.name: json.loads(p.read_text("utf-8")) for p in folder.glob("*.json")}
+    registry: Registry = Registry().with_resources(
+        (name, Resource.from_contents(schema)) for name, schema in schemas.items()
+    )
+    registry = registry.with_resources((s["$id"], Resource.from_contents(s)) for s in schemas.values() if "$id" in s)
+    any_kind = jsonschema.Draft202012Validator(schemas["manifest.schema.json"], registry=registry)
+    runner = yaml_documents(REPO_ROOT / "manifests-example" / "accounts" / "ml" / "training-runner.yaml")
+    assert [d["type"] for d in runner] == ["virtual-account", "role-binding"]
+    for document in runner:
+        assert list(any_kind.iter_errors(document)) == [], document["type"]
+    team = yaml_documents(REPO_ROOT / "manifests-example" / "accounts" / "data" / "pipelines.yaml")[-1]
+    assert team["type"] == "team" and any_kind.is_valid(team)  # other kinds are skipped, not errors
+    assert not any_kind.is_valid({"type": "virtual-account", "name": "Bad_Name"})
+    assert not any_kind.is_valid({"type": "role-binding", "name": "b", "expiration_date": "2030-01-01"})
+    assert not any_kind.is_valid({"name": "no-type"})
+
+
+def yaml_documents(path: Path) -> list[dict[str, object]]:
+    import yaml
+
+    return [d for d in yaml.safe_load_all(path.read_text("utf-8")) if d]

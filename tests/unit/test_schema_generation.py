@@ -144,7 +144,8 @@ def test_published_urls_are_versioned_and_derive_from_the_project_url() -> None:
     for name in PUBLISHED_SCHEMAS:
         assert (REPO_ROOT / "schemas" / name).is_file()  # the URL's path exists in the tagged tree
         assert schema_url(name) == SCHEMA_BASE_URL + name
-    assert modeline() == f"# yaml-language-server: $schema={SCHEMA_BASE_URL}virtual-account.schema.json"
+    assert modeline() == f"# yaml-language-server: $schema={SCHEMA_BASE_URL}manifest.schema.json"
+    assert modeline("virtual-account.schema.json").endswith("/schemas/virtual-account.schema.json")
     with pytest.raises(ValueError, match="not a published schema"):
         schema_url("nope.json")
     readme = (REPO_ROOT / "README.md").read_text("utf-8")
