@@ -6,21 +6,42 @@ never read more than the size limit. Only this module imports gitpython.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
-from reconciler.domain.config import CONFIG_FILE
+from reconciler.adapters.selection import Entry, select
+from reconciler.domain.config import (
+    CASE_INSENSITIVE_HOSTS,
+    CONFIG_FILE,
+    RepositoryIdentity,
+    canonical_remote,
+    is_local_remote,
+)
 from reconciler.domain.errors import UsageError
 from reconciler.domain.ports import ManifestSource, SourceFile
 from reconciler.manifests.yaml_loader import MAX_FILE_BYTES
 
-MANIFEST_SUFFIXES = (".yaml", ".yml")
 _SYMLINK_MODE = "120000"
 _SUBMODULE_MODE = "160000"
+_TREE_MODE = "040000"
 _REMOTE_REPO = re.compile(r"[:/]([^/:]+/[^/]+?)(?:\.git)?/?$")
+_KIND_OF_MODE = {_SYMLINK_MODE: Entry.SYMLINK, _SUBMODULE_MODE: Entry.SUBMODULE, _TREE_MODE: Entry.DIRECTORY}
+_SYMLINK = "symbolic links are not allowed; commit the file itself"
+_SUBMODULE = (
+    "a Git submodule (or nested repository): its manifests are not part of this repository's commits, and a "
+    "clone without --recurse-submodules has none of them, so its accounts would read as deleted; move the "
+    "manifests into this repository or the submodule out of the configured paths"
+)
+_UNREADABLE = {Entry.SYMLINK: _SYMLINK, Entry.SUBMODULE: _SUBMODULE, Entry.OTHER: "not a regular file"}
+_FETCH_HINT = (
+    "fetch the history it needs (`git fetch --deepen=<commits>`, or `git fetch --unshallow`); in GitHub Actions, "
+    "check out with `fetch-depth: 0`"
+)
 
 
 def open_source(root: str, ref: str | None) -> ManifestSource:
@@ -46,14 +67,6 @@ def manifests_root(path: Path) -> Path:
     return top if top is not None else start
 
 
-def _is_manifest(name: str) -> bool:
-    return name.endswith(MANIFEST_SUFFIXES)
-
-
-def _hidden(relative: PurePosixPath) -> bool:
-    return any(part.startswith(".") and part not in (".", "..") for part in relative.parts)
-
-
 def _too_large(size: int) -> str:
     return f"file is {size} bytes, larger than the {MAX_FILE_BYTES // 1024} KiB limit; split it"
 
@@ -65,7 +78,13 @@ def _find_git_root(start: Path) -> Path | None:
     return None
 
 
+def _unreadable(shown: str, kind: Entry) -> SourceFile:
+    return SourceFile(shown, None, _UNREADABLE[kind])
+
+
 class WorkTreeSource:
+    """Manifests as the working tree holds them (`os.scandir`, `lstat`: links are never followed)."""
+
     def __init__(self, root: Path) -> None:
         self._root = root.resolve()
         git_root = _find_git_root(self._root)
@@ -81,12 +100,12 @@ class WorkTreeSource:
         return self._base / path
 
     @property
-    def repository_id(self) -> str:
+    def identity(self) -> RepositoryIdentity:
         if self._git_root is None:
-            return self._root.name
+            return repository_identity(None, self._root)
         import git  # heavy import: only when the ownership tag needs a default
 
-        return _repository_id(git.Repo(self._git_root), self._git_root)
+        return repository_identity(git.Repo(self._git_root), self._git_root)
 
     def _display(self, relative: str) -> str:
         return relative if self._prefix == "." else f"{self._prefix}/{relative}"
@@ -104,51 +123,16 @@ class WorkTreeSource:
     def read_config(self, name: str) -> SourceFile | None:
         if not os.path.lexists(self._root / name):
             return None
-        return self._read(name, is_symlink=os.path.islink(self._root / name))
+        return self._read(name, Entry.SYMLINK if os.path.islink(self._root / name) else Entry.FILE)
 
     def files(self, paths: Sequence[str]) -> Iterator[SourceFile]:
-        seen: set[str] = set()
-        for configured in paths:
-            for relative, is_symlink in self._walk(os.path.normpath(configured)):
-                if relative not in seen:
-                    seen.add(relative)
-                    yield self._read(relative, is_symlink)
+        for selected in select(_WorkTree(self._root, self._git_root, self._display), paths):
+            yield self._read(selected.path, selected.kind)
 
-    def _walk(self, start: str) -> Iterator[tuple[str, bool]]:
-        """(path, is it a symlink) for each manifest under `start`, sorted. Symlinks are never followed,
-        only yielded so that reading rejects them; `start` itself is checked component by component."""
-        parts = [] if start == "." else start.split("/")
-        for depth in range(1, len(parts) + 1):
-            if os.path.islink(self._root.joinpath(*parts[:depth])):
-                yield "/".join(parts[:depth]), True
-                return
-        target = self._root / start
-        if target.is_file():
-            yield start, False
-            return
-        if not target.is_dir():
-            raise UsageError(f"{self._display(start)}: configured path does not exist")
-        pending = [start]
-        while pending:
-            folder = pending.pop()
-            with os.scandir(self._root / folder) as entries:
-                found = sorted(entries, key=lambda e: e.name, reverse=True)
-            for entry in found:
-                if entry.name.startswith("."):
-                    continue
-                relative = entry.name if folder == "." else f"{folder}/{entry.name}"
-                if entry.is_symlink():
-                    if _is_manifest(entry.name):
-                        yield relative, True
-                elif entry.is_dir():
-                    pending.append(relative)
-                elif _is_manifest(entry.name):
-                    yield relative, False
-
-    def _read(self, relative: str, is_symlink: bool) -> SourceFile:
+    def _read(self, relative: str, kind: Entry) -> SourceFile:
         shown = self._display(relative)
-        if is_symlink:
-            return SourceFile(shown, None, "symbolic links are not allowed; commit the file itself")
+        if kind != Entry.FILE:
+            return _unreadable(shown, kind)
         try:
             # O_NOFOLLOW refuses a symlink swapped in since the walk; the walk never descends into one.
             descriptor = os.open(self._root / relative, os.O_RDONLY | os.O_NOFOLLOW)
@@ -165,9 +149,64 @@ class WorkTreeSource:
             os.close(descriptor)
 
 
+class _WorkTree:
+    """`TreeView` of a working tree. A folder is a submodule when it holds its own `.git`, or when it is empty
+    and the Git index records a gitlink there (an uninitialised submodule: what a plain clone leaves)."""
+
+    def __init__(self, root: Path, git_root: Path | None, display: Callable[[str], str]) -> None:
+        self._root = root
+        self._git_root = git_root
+        self._display = display
+
+    def kind(self, path: str) -> Entry:
+        try:
+            mode = os.lstat(self._root / path).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return Entry.MISSING
+        if stat.S_ISLNK(mode):
+            return Entry.SYMLINK
+        if stat.S_ISDIR(mode):
+            return self._folder(path)
+        return Entry.FILE if stat.S_ISREG(mode) else Entry.OTHER
+
+    def children(self, folder: str) -> Iterator[tuple[str, Entry]]:
+        with os.scandir(self._root / folder) as listing:
+            entries = [(entry.name, entry) for entry in listing]
+        for name, entry in entries:
+            path = name if folder == "." else f"{folder}/{name}"
+            if entry.is_symlink():
+                yield name, Entry.SYMLINK
+            elif entry.is_dir(follow_symlinks=False):
+                yield name, self._folder(path)
+            else:
+                yield name, Entry.FILE if entry.is_file(follow_symlinks=False) else Entry.OTHER
+
+    def missing(self, path: str) -> str:
+        return f"{self._display(path)}: configured path does not exist"
+
+    def _folder(self, path: str) -> Entry:
+        folder = self._root / path
+        if os.path.lexists(folder / ".git"):
+            return Entry.SUBMODULE
+        with os.scandir(folder) as listing:
+            empty = next(listing, None) is None
+        return Entry.SUBMODULE if empty and self._gitlink(folder) else Entry.DIRECTORY
+
+    def _gitlink(self, folder: Path) -> bool:
+        """Whether the Git index records a submodule at `folder` (asked only for empty folders)."""
+        if self._git_root is None:
+            return False
+        import git  # heavy import: only for an empty folder inside a repository
+
+        relative = folder.relative_to(self._git_root).as_posix()
+        listing: str = git.Git(self._git_root).ls_files("--stage", "-z", "--", f":(literal){relative}")
+        return any(record.startswith(_SUBMODULE_MODE) for record in listing.split("\0"))
+
+
 class GitRefSource:
-    """Files at a commit, listed with one `git ls-tree` and read through gitpython's persistent
-    `git cat-file --batch` (the fast path measured in reference/performance-notes.md)."""
+    """Files at a commit, listed with `git ls-tree` and read through gitpython's persistent
+    `git cat-file --batch` (the fast path measured in reference/performance-notes.md). Pathspecs are literal
+    (GIT_LITERAL_PATHSPECS): a configured path is never a glob or pathspec magic."""
 
     def __init__(self, root: Path, ref: str) -> None:
         import git  # heavy import: only when a ref is read
@@ -176,15 +215,36 @@ class GitRefSource:
             self._repo: Any = git.Repo(root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
             raise UsageError(f"{root}: not inside a Git repository, so --ref cannot be read") from exc
+        self._repo.git.update_environment(GIT_LITERAL_PATHSPECS="1")
         try:
             commit = self._repo.commit(ref)
         except (git.BadName, ValueError, git.GitCommandError) as exc:
-            raise UsageError(f"unknown Git ref '{ref}'") from exc
+            hint = f" (this clone is shallow: if the ref is older than the history it holds, {_FETCH_HINT})"
+            raise UsageError(f"unknown Git ref '{ref}'{hint if self._shallow else ''}") from exc
+        self._require_objects(ref, commit.hexsha)
         top = Path(str(self._repo.working_tree_dir)).resolve()
         self._prefix = PurePosixPath(root.resolve().relative_to(top).as_posix())
         self.revision: str | None = commit.hexsha
-        self.repository_id = _repository_id(self._repo, top)
+        self.identity = repository_identity(self._repo, top)
         self.description = f"Git ref {ref} ({commit.hexsha[:12]})"
+
+    @property
+    def _shallow(self) -> bool:
+        return Path(self._repo.git_dir, "shallow").exists()
+
+    def _require_objects(self, ref: str, sha: str) -> None:
+        """A usage error, saying how to fetch them, when the commit or its tree is not in this clone (a
+        shallow clone knows the parents' ids, not the parents: `HEAD~1` resolves and cannot be read)."""
+        import git
+
+        try:
+            self._repo.git.cat_file("-e", f"{sha}^{{tree}}")
+        except git.GitCommandError as exc:
+            if self._shallow:
+                why = f"this clone is shallow and does not hold it: {_FETCH_HINT}"
+            else:
+                why = f"its objects are not in this clone (a partial clone?): `git fetch origin {sha}`"
+            raise UsageError(f"Git ref '{ref}' names commit {sha[:12]}, but {why}") from exc
 
     def _full(self, relative: str) -> str:
         return os.path.normpath((self._prefix / relative).as_posix())
@@ -194,24 +254,19 @@ class GitRefSource:
         return self._read(*entries[0]) if entries else None
 
     def files(self, paths: Sequence[str]) -> Iterator[SourceFile]:
-        for configured in paths:
-            if not any(self._ls_tree([self._full(configured)], recursive=False)):
-                raise UsageError(f"{self._full(configured)}: configured path does not exist at this ref")
-        listing = self._ls_tree([self._full(p) for p in paths], recursive=True)
-        seen: set[str] = set()
-        for mode, sha, size, path in sorted(listing, key=lambda entry: entry[3]):
-            relative = (
-                PurePosixPath(path).relative_to(self._prefix) if str(self._prefix) != "." else (PurePosixPath(path))
-            )
-            if path in seen or _hidden(relative) or not _is_manifest(path):
-                continue
-            seen.add(path)
-            if mode != _SUBMODULE_MODE:
-                yield self._read(mode, sha, size, path)
+        tree = _RefTree(self._ls_tree, self._full, str(self._prefix))
+        for selected in select(tree, paths):
+            full = self._full(selected.path)
+            if selected.kind != Entry.FILE:
+                yield _unreadable(full, selected.kind)
+            else:
+                yield self._read(*tree.blob(selected.path))
 
     def _ls_tree(self, pathspecs: list[str], recursive: bool) -> Iterator[tuple[str, str, int, str]]:
-        flags = ["-r"] if recursive else []
-        output: str = self._repo.git.ls_tree(*flags, "-l", "-z", "--full-tree", self.revision, "--", *pathspecs)
+        """(mode, object id, size, path) of each entry; `recursive` lists everything below, folders included."""
+        flags = ["-r", "-t"] if recursive else []
+        specs = [spec for spec in pathspecs if spec != "."]
+        output: str = self._repo.git.ls_tree(*flags, "-l", "-z", "--full-tree", self.revision, "--", *specs)
         for record in output.split("\0"):
             if not record:
                 continue
@@ -221,20 +276,106 @@ class GitRefSource:
 
     def _read(self, mode: str, sha: str, size: int, path: str) -> SourceFile:
         if mode == _SYMLINK_MODE:
-            return SourceFile(path, None, "symbolic links are not allowed; commit the file itself")
+            return SourceFile(path, None, _SYMLINK)
         if size > MAX_FILE_BYTES:
             return SourceFile(path, None, _too_large(size))
-        return SourceFile(path, self._repo.odb.stream(bytes.fromhex(sha)).read())
+        try:
+            return SourceFile(path, self._repo.odb.stream(bytes.fromhex(sha)).read())
+        except (ValueError, OSError) as exc:  # a blob a partial clone never fetched
+            raise UsageError(f"{path}: its content is not in this clone (a partial clone?): `git fetch`") from exc
 
 
-def _repository_id(repo: Any, top: Path) -> str:
-    """`owner/name` from the origin remote when there is one, else the folder name."""
-    try:
-        url = repo.remotes.origin.url
-    except (AttributeError, IndexError):
-        return top.name
-    match = _REMOTE_REPO.search(url)
-    return match.group(1) if match else top.name
+Listing = Callable[[list[str], bool], Iterator[tuple[str, str, int, str]]]
+
+
+class _RefTree:
+    """`TreeView` of a commit: one non-recursive `ls-tree` per path asked about, one recursive listing per
+    folder walked. `full` turns a path relative to the manifests root (`prefix` in the repository) into a
+    repository path."""
+
+    def __init__(self, ls_tree: Listing, full: Callable[[str], str], prefix: str) -> None:
+        self._ls_tree = ls_tree
+        self._full = full
+        self._prefix = prefix
+        self._entries: dict[str, tuple[str, str, int, str]] = {}  # relative path -> ls-tree entry
+        self._children: dict[str, dict[str, Entry]] = {}  # folder -> name -> kind
+        self._listed: set[str] = set()
+
+    def _relative(self, full: str) -> str:
+        return full if self._prefix == "." else posixpath.relpath(full, self._prefix)
+
+    def kind(self, path: str) -> Entry:
+        if path not in self._entries:
+            for listed in self._ls_tree([self._full(path)], False):
+                self._entries[self._relative(listed[3])] = listed
+        entry = self._entries.get(path)
+        return Entry.MISSING if entry is None else _KIND_OF_MODE.get(entry[0], Entry.FILE)
+
+    def children(self, folder: str) -> list[tuple[str, Entry]]:
+        if folder not in self._listed:
+            self._list(folder)
+        return list(self._children.get(folder, {}).items())
+
+    def missing(self, path: str) -> str:
+        return f"{self._full(path)}: configured path does not exist at this ref"
+
+    def blob(self, path: str) -> tuple[str, str, int, str]:
+        """The ls-tree entry of a selected file: (mode, object id, size, repository path)."""
+        if path not in self._entries:
+            self.kind(path)
+        return self._entries[path]
+
+    def _list(self, folder: str) -> None:
+        for entry in self._ls_tree([self._full(folder)], True):
+            path = self._relative(entry[3])
+            self._entries[path] = entry
+            parent, name = posixpath.split(path)
+            self._children.setdefault(parent or ".", {})[name] = _KIND_OF_MODE.get(entry[0], Entry.FILE)
+            if entry[0] == _TREE_MODE:
+                self._listed.add(path)
+        self._listed.add(folder)
+
+
+def repository_identity(repo: Any | None, top: Path, environ: Mapping[str, str] = os.environ) -> RepositoryIdentity:
+    """The repository's identity (`config.RepositoryIdentity`): its origin remote, normalized
+    (`config.canonical_remote`; a local path made absolute), else, inside GitHub Actions, GITHUB_REPOSITORY on
+    GITHUB_SERVER_URL's host, else none. The origin wins over GITHUB_REPOSITORY: a workflow may check out
+    another repository's manifests. `former` is what earlier releases used: the URL's last two segments, else
+    the folder name."""
+    url = _origin_url(repo)
+    hosts = CASE_INSENSITIVE_HOSTS | _actions_host(environ)
+    if url is None:
+        canonical = _actions_identity(environ, hosts)
+    elif is_local_remote(url):
+        local = url.strip().removeprefix("file://")
+        canonical = canonical_remote(str((top / local).resolve()), hosts)
+    else:
+        canonical = canonical_remote(url, hosts)
+    old = _REMOTE_REPO.search(url) if url else None
+    return RepositoryIdentity(canonical, (old.group(1) if old else top.name,), top.name)
+
+
+def _origin_url(repo: Any | None) -> str | None:
+    """The URL of `origin`, else of the only remote; None without one."""
+    if repo is None:
+        return None
+    remotes = list(repo.remotes)
+    chosen = next((r for r in remotes if r.name == "origin"), remotes[0] if len(remotes) == 1 else None)
+    url = chosen.url if chosen is not None else None
+    return str(url) if url else None
+
+
+def _actions_host(environ: Mapping[str, str]) -> frozenset[str]:
+    """GitHub's host inside Actions (github.com, or a GitHub Enterprise Server's), case-insensitive as GitHub is."""
+    if environ.get("GITHUB_ACTIONS") != "true":
+        return frozenset()
+    return frozenset({urlsplit(environ.get("GITHUB_SERVER_URL") or "https://github.com").hostname or "github.com"})
+
+
+def _actions_identity(environ: Mapping[str, str], hosts: frozenset[str]) -> str:
+    repository = environ.get("GITHUB_REPOSITORY", "")
+    host = next(iter(_actions_host(environ)), "")
+    return canonical_remote(f"https://{host}/{repository}", hosts) if host and repository else ""
 
 
 def open_base_source(root: str, base: str) -> ManifestSource:

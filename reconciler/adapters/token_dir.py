@@ -1,29 +1,71 @@
 """The token directory: the `TokenSink` for accounts without a secret store. One file per account,
-DIR/<name>.token, mode 0600, never overwriting a different token silently."""
+DIR/<name>.token, mode 0600, never overwriting a different token silently.
+
+The directory must be a folder this process can create files in: `probe()` proves it before any write is
+planned (plan and apply both call it), and a token is written to a temporary file first and linked into place,
+so a full disk or a permission change mid-run leaves no half-written token behind. Every I/O error becomes a
+`TokenSinkError` naming the recovery: the account stays marked token-delivery pending, and the next apply with
+a writable --token-dir fetches its token again (GET .../token)."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 from reconciler.domain.errors import TokenSinkError
 from reconciler.domain.values import Token
+
+_PROBE_PREFIX = ".va-reconciler-probe-"
 
 
 class TokenDir:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def deliver(self, name: str, token: Token) -> str:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.directory / f"{name}.token"
-        value = token.reveal().encode()
+    def probe(self) -> None:
+        """Create the directory (mode 0700) if needed and write, sync and remove a probe file in it; raises
+        `TokenSinkError` saying why when that fails (a regular file in the way, no permission, read-only)."""
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        except FileExistsError:
-            if path.read_bytes() == value:
-                return str(path)  # delivered by an earlier attempt
-            raise TokenSinkError(f"{path} already holds a different token; move it away and re-run") from None
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(value)
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            descriptor, probe = tempfile.mkstemp(prefix=_PROBE_PREFIX, dir=self.directory)
+            try:
+                os.write(descriptor, b"probe")
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+                os.unlink(probe)
+        except OSError as exc:
+            raise TokenSinkError(
+                f"--token-dir {self.directory} cannot be written ({exc.strerror or exc}): one-time tokens of "
+                "created accounts would be lost; make it a writable folder or pass another one"
+            ) from exc
+
+    def deliver(self, name: str, token: Token) -> str:
+        path = self.directory / f"{name}.token"
+        try:
+            return self._write(path, token.reveal().encode())
+        except OSError as exc:
+            raise TokenSinkError(
+                f"the token could not be written to {path} ({exc.strerror or exc}); the account stays marked "
+                f"token-delivery pending: make the folder writable, then run `reconciler apply --token-dir "
+                f"{self.directory}` again to recover it"
+            ) from exc
+
+    def _write(self, path: Path, value: bytes) -> str:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor, staged = tempfile.mkstemp(prefix=f".{path.name}.", dir=self.directory)  # mode 0600
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(value)
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(staged, path)  # atomic, and never replaces: an existing file is compared instead
+            except FileExistsError:
+                if path.read_bytes() == value:
+                    return str(path)  # delivered by an earlier attempt
+                raise TokenSinkError(f"{path} already holds a different token; move it away and re-run") from None
+        finally:
+            os.unlink(staged)
         return str(path)

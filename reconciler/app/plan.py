@@ -11,7 +11,9 @@ from pathlib import Path
 
 from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
 from reconciler.adapters.controlplane.errors import Rejected
+from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.validate import LoadedRepository, load_repository
+from reconciler.domain.errors import TokenSinkError
 from reconciler.domain.grants import accounts_named
 from reconciler.domain.kinds import KINDS
 from reconciler.domain.plan import Change, Plan
@@ -69,12 +71,29 @@ async def fresh_plan(request: PlanRequest, repository: LoadedRepository, client:
     if report.errors:
         return header  # never plan from a partly invalid repository: a missing manifest could read as a delete
     live = await list_live(client)
-    options = PlanOptions(request.today, request.token_dir is not None, request.allow_mass_delete)
+    options = PlanOptions(
+        request.today,
+        request.token_dir is not None,
+        request.allow_mass_delete,
+        _unwritable(request.token_dir),
+        unread=tuple(f"{p.position}: {p.message}" for p in report.errors),  # a dropped document is always an error
+    )
     changes = make_changes(report.resources, live, config, options)
     existing = {r.name for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}
     checked = await _dry_run(changes, client, existing)
     access = access_of(report.resources, live, checked, config)
     return replace(header, changes=checked, live_count=len(live), access=access)
+
+
+def _unwritable(token_dir: Path | None) -> str:
+    """Why --token-dir cannot take a token ("" when it can, or is not used): probed before any write."""
+    if token_dir is None:
+        return ""
+    try:
+        TokenDir(token_dir).probe()
+    except TokenSinkError as exc:
+        return str(exc)
+    return ""
 
 
 async def _dry_run(changes: Sequence[Change], client: ControlPlane, accounts: set[str]) -> tuple[Change, ...]:

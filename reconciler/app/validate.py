@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.adapters.git_source import WorkTreeSource, manifests_root, open_source
 from reconciler.domain.checks import check_resources, yaml11_warning
-from reconciler.domain.config import CONFIG_FILE, RepoConfig, config_from_data, policy_from_data
+from reconciler.domain.config import CONFIG_FILE, RepoConfig, RepositoryIdentity, config_from_data, policy_from_data
 from reconciler.domain.documents import DocumentClass, classify
 from reconciler.domain.errors import ConfigError, UsageError
 from reconciler.domain.ports import ManifestSource, SourceFile
@@ -54,7 +54,7 @@ def load_repository(
     if problems:
         report = ValidationReport(files=1, resources=(), skipped=(), problems=tuple(problems))
         return LoadedRepository(RepoConfig(), report, source.description, source.revision)
-    config = config_from_data(config_data, _lazy_repository_id(source, config_data))
+    config = config_from_data(config_data, _lazy_identity(source, config_data))
     notices: tuple[str, ...] = ()
     if policy_source is not None:
         config, notices = _base_policy(config, policy_source)
@@ -153,10 +153,10 @@ def _base_policy(config: RepoConfig, base: ManifestSource) -> tuple[RepoConfig, 
     return replace(config, policy=policy), (notice,)
 
 
-def _lazy_repository_id(source: ManifestSource, config_data: dict[str, Any] | None) -> str:
-    """Only derive the repository id (a Git call) when the config does not name the owner itself."""
+def _lazy_identity(source: ManifestSource, config_data: dict[str, Any] | None) -> RepositoryIdentity:
+    """Only derive the repository's identity (a Git call) when the config does not name the owner itself."""
     ownership = (config_data or {}).get("ownership", {})
-    return "" if "tag_value" in ownership else source.repository_id
+    return RepositoryIdentity("") if "tag_value" in ownership else source.identity
 
 
 def _read_config(source: ManifestSource) -> tuple[str | None, dict[str, Any] | None, list[Problem]]:

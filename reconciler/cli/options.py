@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("text", "json", "markdown", "github")
+_YYYY_MM_DD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 STDOUT = "-"  # `--out -`: the JSON document on stdout (the --format view moves to stderr)
 ROLE_STYLES: dict[str, dict[str, Any]] = {
     "create": {"fg": "green"},
@@ -50,7 +52,9 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> date:
         if isinstance(value, date):
             return value
-        try:
+        try:  # fromisoformat alone also takes 20261122 and 2026-W47-7
+            if _YYYY_MM_DD.fullmatch(str(value)) is None:
+                raise ValueError(value)
             return date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a date in the format yyyy-mm-dd", param, ctx)

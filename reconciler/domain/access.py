@@ -50,11 +50,11 @@ def access_changes(
     """For every account the plan touches (a write to it or to a binding naming it), every new account, and
     every owned account holding grants Git does not declare: its access before and after applying the plan."""
     before = effective_access(*_live_state(live), policy)
-    after = effective_access(*_state_after(desired, live, changes), policy)
+    after = effective_access(*_state_after(live, changes), policy)
     declared = effective_access(*_declared(desired), policy)
-    touched = _touched(changes, desired, live)
+    touched = _touched(changes, live)
     result = []
-    for account in sorted(set(before) | set(after) | touched | (owned_accounts & set(before))):
+    for account in sorted(set(before) | touched):  # an account gains grants only through a write: it is touched
         change = _account_change(account, before, after, declared, changes)
         if account in touched or change.changes_access or (account in owned_accounts and change.undeclared):
             result.append(change)
@@ -103,7 +103,7 @@ def _declared(desired: Sequence[DesiredResource]) -> tuple[dict[str, Manifest], 
 
 
 def _state_after(
-    desired: Sequence[DesiredResource], live: Sequence[LiveResource], changes: Sequence[Change]
+    live: Sequence[LiveResource], changes: Sequence[Change]
 ) -> tuple[dict[str, Manifest], dict[str, Manifest]]:
     """What the control plane holds once every write of the plan succeeds. An account whose manifest omits
     `permissions` keeps its live ones (the API keeps them)."""
@@ -121,7 +121,7 @@ def _state_after(
     return accounts, bindings
 
 
-def _touched(changes: Sequence[Change], desired: Sequence[DesiredResource], live: Sequence[LiveResource]) -> set[str]:
+def _touched(changes: Sequence[Change], live: Sequence[LiveResource]) -> set[str]:
     """Accounts a write of the plan changes, directly or through a binding naming them (before or after)."""
     live_bindings = {r.name: r.manifest for r in live if r.kind == Kind.ROLE_BINDING}
     touched: set[str] = set()

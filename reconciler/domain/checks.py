@@ -25,9 +25,9 @@ def check_resources(
     resources: Sequence[DesiredResource], today: date, config: RepoConfig, policy: bool = True
 ) -> list[Problem]:
     """Problems across the whole repository: names defined twice (per kind); per account the rotation window,
-    an expiry in the past and the deprecated `permissions`; per binding its shape and subjects; and, with
-    `policy`, every policy violation where it stands (plan leaves those to the planner, which blocks only the
-    resources concerned and plans the rest)."""
+    an expiry in the past, a rotation-notification recipient listed twice and the deprecated `permissions`;
+    per binding its shape and subjects; and, with `policy`, every policy violation where it stands (plan leaves
+    those to the planner, which blocks only the resources concerned and plans the rest)."""
     problems: list[Problem] = []
     for kind in Kind:
         problems.extend(_duplicate_names([r for r in resources if r.kind == kind]))
@@ -35,6 +35,7 @@ def check_resources(
         if resource.kind == Kind.VIRTUAL_ACCOUNT:
             problems.extend(_rotation_window(resource))
             problems.extend(_expiry_in_past(resource, today))
+            problems.extend(_repeated_recipients(resource))
             problems.extend(_deprecated_permissions(resource))
         else:
             problems.extend(_binding_shape(resource))
@@ -160,4 +161,32 @@ def _binding_subjects(binding: DesiredResource) -> list[Problem]:
                 "grant users, teams and agents in TrueFoundry's Access Control or another repository"
             )
             problems.append(Problem(binding.position_of(path), message, format_json_path(path)))
+    return problems
+
+
+def _repeated_recipients(account: DesiredResource) -> list[Problem]:
+    """`to_emails` entries that repeat an earlier one, letter case ignored (mail domains and, in practice,
+    mailboxes are case-insensitive: `Ops@acme.com` and `ops@acme.com` are one recipient, notified twice)."""
+    target = account.manifest.get("notification_target")
+    emails = target.get("to_emails") if isinstance(target, dict) else None
+    if not isinstance(emails, list):
+        return []
+    first: dict[str, int] = {}
+    problems = []
+    for index, email in enumerate(emails):
+        if not isinstance(email, str):
+            continue
+        earlier = first.setdefault(email.casefold(), index)
+        if earlier == index:
+            continue
+        path = ("notification_target", "to_emails", index)
+        where = account.position_of(("notification_target", "to_emails", earlier))
+        problems.append(
+            Problem(
+                account.position_of(path),
+                f"To Emails lists {email[:80]} twice (also at line {where.line}, column {where.col}, "
+                "letter case ignored); keep one",
+                format_json_path(path),
+            )
+        )
     return problems

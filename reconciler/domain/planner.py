@@ -21,7 +21,7 @@ from reconciler.domain.config import RepoConfig
 from reconciler.domain.diff import FieldDiff, diff
 from reconciler.domain.grants import AccessChange
 from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
-from reconciler.domain.ownership import Holder, Ownership, token_destination, token_pending
+from reconciler.domain.ownership import Holder, Ownership, synced_by_control_plane, token_destination, token_pending
 from reconciler.domain.plan import Change, guard_mass_delete
 from reconciler.domain.policy import policy_findings
 from reconciler.domain.resources import DesiredResource, LiveResource
@@ -33,6 +33,8 @@ class PlanOptions:
     today: date
     token_dir: bool = False  # created tokens without a secret store go to a token directory
     allow_mass_delete: bool = False
+    unwritable_token_dir: str = ""  # why the token directory failed its probe: what needs it is blocked
+    unread: tuple[str, ...] = ()  # files or documents that could not be read: no delete may act on the rest
 
 
 def make_changes(
@@ -75,7 +77,8 @@ def _plan_kind(
     guarded = guard_mass_delete(
         changes, len(owned), accounts_in_git, config.prune, options.allow_mass_delete, rules.noun
     )
-    return tuple(sorted(guarded, key=lambda c: c.name))
+    held = hold_deletes(guarded, (config.ownership.provisional, *_unread(options.unread)))
+    return tuple(sorted(held, key=lambda c: c.name))
 
 
 def _plan_resource(
@@ -101,12 +104,16 @@ def _plan_resource(
     if live is None:
         return _plan_create(rules, base, blocked, warnings, config, options)
     ownership = rules.ownership(live, context)
-    adopting = not ownership.ours and (resource.name in config.adopt or rules.claims(resource.manifest, context))
+    asked = resource.name in config.adopt or rules.claims(resource.manifest, context)
+    adopting = not ownership.ours and asked and not config.ownership.provisional
     if not ownership.ours and not adopting:
-        return replace(base, action=Action.CONFLICT, reason=_conflict_reason(rules, resource.name, ownership, config))
+        reason = _conflict_reason(rules, resource.name, ownership, config, asked)
+        return replace(base, action=Action.CONFLICT, reason=reason)
     pending = rules.issues_tokens and token_pending(live.manifest)
     if pending and not options.token_dir:
         blocked.append("its one-time token was never delivered: pass --token-dir to recover it")
+    elif pending and options.unwritable_token_dir:
+        blocked.append(options.unwritable_token_dir)
     if blocked:
         return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
     wanted, have = rules.comparable(manifest, live.manifest)
@@ -150,6 +157,8 @@ def _plan_create(
             blocked.append(
                 "the one-time token has nowhere safe to go: add secret_store_config to the manifest or pass --token-dir"
             )
+        elif options.unwritable_token_dir and not synced_by_control_plane(base.desired):
+            blocked.append(options.unwritable_token_dir)
     if blocked:
         return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
     return replace(base, action=Action.CREATE, warnings=tuple(warnings), token_destination=destination)
@@ -161,13 +170,24 @@ def _adoption_warning(rules: ResourceRules) -> str:
     return "adopts a role binding this repository did not create (adopt: in reconciler.yaml)"
 
 
-def _conflict_reason(rules: ResourceRules, name: str, ownership: Ownership, config: RepoConfig) -> str:
+def _conflict_reason(
+    rules: ResourceRules, name: str, ownership: Ownership, config: RepoConfig, asked: bool = False
+) -> str:
     key = config.ownership.key
+    if asked and config.ownership.provisional:
+        return f"{name} is not ours to adopt: {config.ownership.provisional}"
     if rules.kind == Kind.ROLE_BINDING:
         subjects = f" (it names {ownership.other})" if ownership.other else ""
         return (
             f"a role binding named {name} already exists and grants access to subjects this repository does not "
             f"own{subjects}; list it under adopt: in reconciler.yaml to take it over, or rename yours"
+        )
+    if ownership.other in config.ownership.former:
+        return (
+            f"an account named {name} carries {key}={ownership.other}, this repository's ownership identity "
+            f"before it became {config.ownership.value} (the whole normalized remote): to keep the old identity, "
+            f"set ownership.tag_value: {ownership.other} in reconciler.yaml; to move to the new one, list the "
+            "account under adopt: for one apply"
         )
     if ownership.holder == Holder.NOBODY:
         return (
@@ -228,3 +248,22 @@ def _plan_shared(
             )
             notes.append(Change(rules.kind, resource.name, Action.NO_OP, resource_id=resource.id, reason=reason))
     return notes
+
+
+def hold_deletes(changes: Sequence[Change], reasons: Sequence[str]) -> tuple[Change, ...]:
+    """Every delete, blocked and naming what holds it back, when any reason does (a read that missed files
+    or documents, an ownership identity that is not unique); "" reasons hold nothing."""
+    why = "; ".join(reason for reason in reasons if reason)
+    if not why:
+        return tuple(changes)
+    return tuple(
+        replace(c, action=Action.BLOCKED, reason=f"not deleted: {why}") if c.action == Action.DELETE else c
+        for c in changes
+    )
+
+
+def _unread(unread: Sequence[str], shown: int = 3) -> tuple[str, ...]:
+    if not unread:
+        return ()
+    more = f" and {len(unread) - shown} more" if len(unread) > shown else ""
+    return (f"the manifests were not all read ({'; '.join(unread[:shown])}{more})",)

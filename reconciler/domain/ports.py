@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from reconciler.domain.config import RepositoryIdentity
 from reconciler.domain.resources import LiveResource
 from reconciler.domain.values import Manifest, Token
 from reconciler.domain.vocabulary import Kind
@@ -79,8 +80,8 @@ class ManifestSource(Protocol):
     def description(self) -> str: ...
 
     @property
-    def repository_id(self) -> str:
-        """`owner/name` of the repository, for the default ownership tag."""
+    def identity(self) -> RepositoryIdentity:
+        """Who the repository is (its normalized remote), for the default ownership tag."""
         ...
 
     @property

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, TypedDict
@@ -14,6 +16,42 @@ JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "Jso
 Manifest = Mapping[str, JsonValue]
 JsonPath = tuple[str | int, ...]
 LineCol = tuple[int, int]
+
+
+# Invisible characters, by Unicode category rather than by a list of examples: controls (Cc) other than tab,
+# LF and CR; format characters (Cf: zero-width space and joiners, U+FEFF, bidirectional-text controls, soft
+# hyphen, ...); line and paragraph separators (Zl, Zp), which YAML reads as line breaks and editors do not.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+_VISIBLE_CONTROLS = frozenset("\t\n\r")
+_ASCII_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def is_invisible(char: str) -> bool:
+    """Whether one character is one a reader cannot see (see `_INVISIBLE_CATEGORIES`)."""
+    return unicodedata.category(char) in _INVISIBLE_CATEGORIES and char not in _VISIBLE_CONTROLS
+
+
+def first_invisible(text: str) -> int | None:
+    """The offset of the first invisible character in `text`, or None. ASCII text costs one regex scan;
+    other text one look at each distinct character."""
+    if text.isascii():
+        found = _ASCII_INVISIBLE.search(text)
+        return None if found is None else found.start()
+    offsets = [text.find(char) for char in set(text) if is_invisible(char)]
+    return min(offsets, default=None)
+
+
+def escape_invisible(text: str) -> str:
+    """`text` with every invisible character written as a `\\uXXXX` escape, so that two values that differ
+    only by one never look the same in a diff."""
+    if first_invisible(text) is None:
+        return text
+    return "".join(_escape(c) if is_invisible(c) else c for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def format_json_path(path: JsonPath) -> str:

@@ -1,15 +1,18 @@
 """Validation like the server's: the generated JSON Schema (read as data: the emulator shares no code with the
 reconciler's core), then references checked against the tenant. Only this emulator module imports
-jsonschema."""
+jsonschema. Patterns are ECMA-262, as JSON Schema specifies (regress), not Python's `re`: `$` must not match
+before a final newline."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import jsonschema
+import regress
 
 from reconciler.emulator.errors import ApiError
 from reconciler.emulator.tenant import Tenant
@@ -24,14 +27,25 @@ def load_schema(name: str) -> dict[str, Any]:
     return loaded
 
 
+@lru_cache(maxsize=64)
+def _regex(pattern: str) -> Any:
+    return regress.Regex(pattern)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, _schema: Mapping[str, Any]) -> Iterator[Any]:
+    if validator.is_type(instance, "string") and _regex(pattern).find(instance) is None:
+        yield jsonschema.ValidationError(f"does not match {pattern!r}")
+
+
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _pattern})
+
+
 class SchemaCheck:
     """A generated JSON Schema, compiled once: 400 for a manifest that is not an object, 422 with the field
     and the documented reason for one that breaks the schema."""
 
     def __init__(self, name: str) -> None:
-        self._validator = jsonschema.Draft202012Validator(
-            load_schema(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
+        self._validator = _Validator(load_schema(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
     def check(self, manifest: Any) -> dict[str, Any]:
         if not isinstance(manifest, dict):

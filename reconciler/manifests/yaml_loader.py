@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from reconciler.domain.values import JsonPath, LineCol, Position, Problem
+from reconciler.domain.values import JsonPath, LineCol, Position, Problem, first_invisible
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 32
@@ -35,11 +36,11 @@ _STR_TAG = "tag:yaml.org,2002:str"
 # How a YAML 1.1 reader (PyYAML's safe_load, as `tfy apply` uses) types plain scalars: {first char: [(tag, regex)]}.
 _YAML11_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = yaml.resolver.Resolver.yaml_implicit_resolvers
 
-# C0 controls except tab/LF/CR, DEL, C1 controls, bidi embeddings/overrides/isolates/marks ("Trojan Source"),
-# and Unicode line/paragraph separators (PyYAML counts them as line breaks, editors do not).
-_FORBIDDEN_CHARS = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
-)
+# Invisible characters (`values.is_invisible`: Unicode categories Cc but tab/LF/CR, Cf, Zl, Zp) are refused
+# anywhere in the text, comments included, and again in every decoded key and value, where a double-quoted
+# escape ("\u200b") would otherwise bring them past the first check.
+# Unicode's Bidi_Control property (PropList.txt): the "Trojan Source" characters, named as such in messages.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _BOMS_OF_OTHER_ENCODINGS = (
     (b"\x00\x00\xfe\xff", "UTF-32"),
     (b"\xff\xfe\x00\x00", "UTF-32"),
@@ -214,15 +215,16 @@ def _decode(raw: bytes, file: str) -> str | Problem:
             Position(file, line, col),
             f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02X}); save it as UTF-8",
         )
-    text = text.removeprefix("\ufeff")
-    bad = _FORBIDDEN_CHARS.search(text)
+    text = text.removeprefix("\ufeff")  # a byte-order mark is allowed at the start of the file only
+    bad = first_invisible(text)
     if bad is not None:
-        line, col = _line_col(text, bad.start())
-        return Problem(
-            Position(file, line, col),
-            f"forbidden character U+{ord(bad.group()):04X} ({_char_kind(bad.group())}); remove it",
-        )
+        line, col = _line_col(text, bad)
+        return Problem(Position(file, line, col), f"{_forbidden(text[bad])}; remove it")
     return text
+
+
+def _forbidden(char: str) -> str:
+    return f"forbidden character U+{ord(char):04X} ({_char_kind(char)})"
 
 
 def _char_kind(char: str) -> str:
@@ -231,9 +233,13 @@ def _char_kind(char: str) -> str:
         return "NUL"
     if code in (0x2028, 0x2029):
         return "Unicode line separator"
-    if code < 0xA0:
+    if code == 0xFEFF:
+        return "byte-order mark after the start of the file, as when files saved with one are joined"
+    if unicodedata.category(char) == "Cc":
         return "control character"
-    return "invisible bidirectional-text control"
+    if char in _BIDI_CONTROLS:
+        return "invisible bidirectional-text control"
+    return f"invisible format character {unicodedata.name(char, 'without a name').lower()}"
 
 
 def _line_col(text: str, offset: int) -> tuple[int, int]:
@@ -346,6 +352,10 @@ class _Builder:
     def _scalar(self, event: yaml.ScalarEvent) -> None:
         self._check_node(event)
         value: Any = event.value
+        bad = first_invisible(value)
+        if bad is not None:  # only an escape can bring one here: the raw text had none
+            where = "key" if self._expects_key() else "value"
+            self._reject(event, f"{_forbidden(value[bad])} in this {where}, written as an escape; remove it")
         plain = event.implicit[0] and event.tag is None
         if plain:
             if value in _NULLS:

@@ -4,7 +4,8 @@ Rendering hostile values naively lets them forge headings or "approved" banners,
 table cells, hide content, link, embed images or @-mention people (reference/security-and-reliability.md §4).
 Every value is shown literally instead:
 - `md_text` (Markdown context: paragraphs, lists, table cells): CR/LF/tab become spaces, other control
-  characters U+FFFD, HTML is escaped,
+  characters U+FFFD, other invisible characters (format characters, separators) a `\u200b` escape, HTML is
+  escaped,
   Markdown punctuation is backslash-escaped (`|` included, so table cells keep their shape), and a zero-width
   space breaks `@mentions`, `#123` references, `scheme://` and `www.` autolinks; long values are truncated;
 - `html_text` (inside raw HTML such as `<summary>`, where Markdown is not parsed): the same without
@@ -17,6 +18,8 @@ import html
 import re
 
 from markupsafe import Markup
+
+from reconciler.domain.values import escape_invisible
 
 ZWSP = "\u200b"
 MAX_CHARS = 300
@@ -31,7 +34,7 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def flatten(value: object, limit: int = MAX_CHARS) -> str:
     """One line, no control characters (shown as U+FFFD), at most `limit` characters."""
     text = str(value).replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    text = _CONTROL.sub("\ufffd", text)
+    text = escape_invisible(_CONTROL.sub("\ufffd", text))  # format characters and separators: \u200b
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -11,7 +11,7 @@ from reconciler.domain.grants import Sourced, grants_of, subjects_of
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import SkippedDocument, ValidationReport
-from reconciler.domain.values import JsonValue, Problem
+from reconciler.domain.values import JsonValue, Problem, escape_invisible
 from reconciler.domain.vocabulary import Action, DiffKind, Kind, OutcomeStatus, SkipReason
 from reconciler.render.labels import SYMBOLS
 
@@ -35,7 +35,7 @@ def plain(text: str, _role: str) -> str:
 
 
 def _value(value: JsonValue) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = escape_invisible(json.dumps(value, sort_keys=True, ensure_ascii=False))  # "prod" vs "prod\u200b"
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
 
 

@@ -126,6 +126,9 @@ def _field(spec: Mapping[str, Any], name: str, defs: dict[str, Any]) -> dict[str
         schema["type"] = "object"
         if "key_pattern" in spec:
             schema["propertyNames"] = {"pattern": spec["key_pattern"]}
+            if "key_hint" in spec:
+                schema["propertyNames"]["x-hint"] = spec["key_hint"]
+                schema["propertyNames"]["patternErrorMessage"] = spec["key_hint"]  # what editors show
     else:
         schema["type"] = _JSON_TYPES[kind]
     for key, keyword in _SIMPLE_KEYWORDS.items():
@@ -139,12 +142,12 @@ def _field(spec: Mapping[str, Any], name: str, defs: dict[str, Any]) -> dict[str
 
 def error_message(schema: Mapping[str, Any], spec: Mapping[str, Any]) -> str | None:
     """The documented `+message`, completed by the source's hint when the message names the field but not the
-    rule (`Expiration date of the virtual account: should be a date in the format yyyy-mm-dd`)."""
-    message = schema.get("x-message")
-    if not message:
-        return None
-    hint = spec.get("hint")
-    return f"{message}: {hint}" if hint else str(message)
+    rule (`Expiration date of the virtual account: should be a date in the format yyyy-mm-dd`); the hint alone
+    where the documentation has no message."""
+    message, hint = schema.get("x-message"), spec.get("hint")
+    if message and hint:
+        return f"{message}: {hint}"
+    return str(message or hint) if message or hint else None
 
 
 def markdown_description(schema: Mapping[str, Any], spec: Mapping[str, Any]) -> str | None:

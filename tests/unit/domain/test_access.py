@@ -108,3 +108,68 @@ def test_access_as_data_round_trips() -> None:
     ]  # fmt: skip
     assert AccessChange.from_data(data) == change
     assert str(Sourced(ADMIN_GRANT, "role-binding x", True)) == "workspace-admin on c:w (role-binding x)"
+
+
+def test_an_update_that_omits_permissions_keeps_them_after() -> None:
+    held = [live("bot", permissions=PERMS, tags={"env": "a"})]
+    change = access([desired("bot", tags={"env": "b"})], held)["bot"]  # an update: touched
+    assert change.after == change.before == (Sourced(VIEWER_GRANT, "permissions"),)
+    assert not change.changes_access
+
+
+def test_blocked_and_foreign_bindings_grant_nothing_after() -> None:
+    from tests.unit.domain.builders import RB
+
+    held = [live("bot"), live("theirs", owner=None)]
+    wanted = [desired("bot"), desired_binding("to-theirs", ["theirs"], [ADMIN])]  # blocked: not our account
+    settings = config()
+    changes = make_changes(wanted, held, settings, options())
+    assert {c.name: c.action.value for c in changes if c.kind == RB} == {"to-theirs": "blocked"}
+    assert {a.account for a in access_of(wanted, held, changes, settings)} == set()
+
+
+def test_a_binding_losing_a_subject_touches_the_account_it_leaves() -> None:
+    held = [live("a"), live("b"), live_binding("pair", ["a", "b"], [VIEWER])]
+    found = access([desired("a"), desired("b"), desired_binding("pair", ["a"], [VIEWER])], held)
+    assert found["b"].removed == (Sourced(VIEWER_GRANT, "role-binding pair"),)
+    assert found["a"].added == found["a"].removed == ()  # touched, unchanged
+
+
+def test_which_accounts_are_listed() -> None:
+    held = [
+        live("owned-quiet", permissions=PERMS),  # undeclared legacy grant on an owned account: listed
+        live("theirs", owner=None, permissions=PERMS),  # someone else's: never listed
+        live_binding("foreign", ["theirs"], [ADMIN]),
+    ]
+    found = access([desired("new"), desired_binding("va-new", ["new"], [VIEWER])], held)
+    assert set(found) == {"new", "owned-quiet"}
+    assert found["owned-quiet"].undeclared == (Sourced(VIEWER_GRANT, "permissions"),)
+
+
+def test_a_binding_in_git_declares_only_itself() -> None:
+    held = [live("bot"), live_binding("declared", ["bot"], [VIEWER]), live_binding("copy", ["bot"], [VIEWER])]
+    change = access([desired("bot"), desired_binding("declared", ["bot"], [VIEWER])], held)["bot"]
+    assert change.undeclared == (Sourced(VIEWER_GRANT, "role-binding copy"),)
+
+
+def test_a_deleted_account_has_no_access_after_even_if_a_binding_still_names_it() -> None:
+    held = [live("gone"), live("kept"), live_binding("shared", ["gone", "kept", "theirs"], [VIEWER])]
+    change = access([desired("kept")], held, prune=True)["gone"]
+    assert change.gone and change.after == () and change.removed == (Sourced(VIEWER_GRANT, "role-binding shared"),)
+
+
+def test_access_changes_as_data_every_key() -> None:
+    change = AccessChange("a", before=(Sourced(VIEWER_GRANT, "permissions"),), after=(), new=False, gone=True)
+    data = change.to_data()
+    assert set(data) == {"account", "new", "gone", "before", "after", "added", "removed", "undeclared"}
+    assert data["gone"] is True and data["removed"] == data["before"] and data["added"] == []
+    assert AccessChange.from_data(data) == change
+    assert AccessChange.from_data({"account": "a", "before": "oops"}) == AccessChange("a", (), ())
+
+
+def test_grants_and_subjects_with_missing_keys() -> None:
+    from reconciler.domain.grants import Subject, grants_of, subjects_of
+    from reconciler.domain.vocabulary import Kind
+
+    assert grants_of(Kind.ROLE_BINDING, {"permissions": [{"role": "r"}]}) == [Grant("r", "", "")]
+    assert subjects_of({"subjects": [{"name": "x"}, {"type": "team"}]}) == [Subject("", "x"), Subject("team", "")]

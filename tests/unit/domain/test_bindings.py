@@ -51,8 +51,8 @@ def test_ownership_follows_the_subjects() -> None:
     assert ROLE_BINDINGS.ownership(live_binding("b", ["ours-a", "ours-b"], [VIEWER]), CONTEXT).holder == Holder.OURS
     shared = ROLE_BINDINGS.ownership(live_binding("b", ["ours-a", "theirs"], [VIEWER]), CONTEXT)
     assert (shared.holder, shared.other) == (Holder.SHARED, "virtualaccount:theirs")
-    with_team = live_binding("b", ["ours-a"], [VIEWER], extra_subjects=[("team", "platform")])
-    assert ROLE_BINDINGS.ownership(with_team, CONTEXT).holder == Holder.SHARED
+    with_team = live_binding("b", ["ours-a", "x"], [VIEWER], extra_subjects=[("team", "platform")])
+    assert ROLE_BINDINGS.ownership(with_team, CONTEXT).other == "virtualaccount:x, team:platform"
     assert ROLE_BINDINGS.ownership(live_binding("b", ["theirs"], [VIEWER]), CONTEXT).holder == Holder.NOBODY
     assert ROLE_BINDINGS.ownership(live_binding("b", [], [VIEWER]), CONTEXT).holder == Holder.NOBODY
     assert not ROLE_BINDINGS.claims(binding_manifest("b", ["ours-a"], [VIEWER]), CONTEXT)
@@ -83,7 +83,7 @@ def test_the_ownership_context_of_a_plan() -> None:
     held = [live("mine"), live("clicked", owner=None), live("theirs", owner="x"), live("claimed", owner=None)]
     wanted = [desired("new"), desired("clicked"), desired("claimed", tags={TAG.key: TAG.value}), desired("adopted")]
     held.append(live("adopted", owner=None))
-    context = context_for(wanted, held, TAG, frozenset({"adopted"}))
+    context = context_for([desired_binding("first", ["new"], [VIEWER]), *wanted], held, TAG, frozenset({"adopted"}))
     assert context.owned_accounts == {"mine", "new", "claimed", "adopted"}
     assert context.tag == TAG
 
@@ -135,7 +135,10 @@ def test_a_binding_name_held_by_someone_else_is_a_conflict_until_adopted() -> No
         "(it names virtualaccount:theirs); list it under adopt: in reconciler.yaml to take it over, or rename yours"
     )
     unrelated = plan(wanted, [live("ours-a"), live_binding("taken", ["theirs"], [VIEWER])])[RB, "taken"]
-    assert unrelated.reason.startswith("a role binding named taken already exists and grants access to subjects")
+    assert unrelated.reason == (
+        "a role binding named taken already exists and grants access to subjects this repository does not own; "
+        "list it under adopt: in reconciler.yaml to take it over, or rename yours"
+    )
     adopted = plan(wanted, held, adopt=["taken"])[RB, "taken"]
     assert adopted.action == Action.UPDATE
     assert adopted.warnings == ("adopts a role binding this repository did not create (adopt: in reconciler.yaml)",)

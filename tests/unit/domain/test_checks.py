@@ -111,12 +111,15 @@ def test_bindings_keep_the_shape_rule_and_name_only_virtual_accounts() -> None:
 
 
 def test_permissions_are_deprecated_and_policy_is_checked_where_it_stands() -> None:
-    from reconciler.domain.values import Position
+    from reconciler.domain.resources import DesiredResource
     from reconciler.domain.vocabulary import Severity
     from tests.unit.domain.builders import desired_binding
 
     perms = [{"resource_fqn": "acme", "resource_type": "tenant", "role_id": "tenant-admin"}]
-    account = desired("legacy", permissions=perms)
+    plain = desired("legacy", permissions=perms)
+    account = DesiredResource(
+        plain.kind, plain.name, plain.manifest, plain.position, {("permissions", 0, "role_id"): (5, 16)}
+    )
     problems = check_resources(
         [account, desired_binding("admin", ["legacy"], [("tenant-admin", "tenant", "acme")])],
         TODAY,
@@ -133,7 +136,29 @@ def test_permissions_are_deprecated_and_policy_is_checked_where_it_stands() -> N
         (Severity.ERROR, "$.permissions[0].role_id", denied),
         (Severity.WARNING, "$.permissions", deprecated),
     ]
-    assert all(p.position == Position("accounts/legacy.yaml", 1, 1) for p in problems if p.json_path.endswith("_id"))
+    assert [str(p.position) for p in problems if p.json_path.endswith("_id")] == ["accounts/legacy.yaml:5:16"]
     assert check_resources([account], TODAY, config(), policy=False) == [
         p for p in check_resources([account], TODAY, config()) if p.severity == Severity.WARNING
     ]
+
+
+def test_binding_problems_point_at_their_field() -> None:
+    from reconciler.domain.resources import DesiredResource
+    from tests.unit.domain.builders import ADMIN, VIEWER, desired_binding
+
+    base = desired_binding("both", ["a", "b"], [VIEWER, ADMIN], extra_subjects=[("user", "u@x.y")])
+    placed = DesiredResource(base.kind, base.name, base.manifest, base.position,
+                             {("subjects",): (3, 3), ("subjects", 2, "type"): (6, 13)})  # fmt: skip
+    found = sorted((str(p.position), p.json_path) for p in check_resources([placed], TODAY, config()))
+    assert found == [("rb/both.yaml:3:3", "$.subjects"), ("rb/both.yaml:6:13", "$.subjects[2].type")]
+
+
+def test_an_account_and_a_binding_may_share_a_name_and_warnings_point_at_permissions() -> None:
+    from reconciler.domain.resources import DesiredResource
+    from tests.unit.domain.builders import VIEWER, desired_binding
+
+    assert messages(desired("same"), desired_binding("same", ["same"], [VIEWER])) == []
+    account = desired("old", permissions=[{"resource_fqn": "a", "resource_type": "b", "role_id": "c"}])
+    placed = DesiredResource(account.kind, account.name, account.manifest, account.position, {("permissions",): (4, 3)})
+    [warning] = check_resources([placed], TODAY, config())
+    assert (str(warning.position), warning.json_path) == ("accounts/old.yaml:4:3", "$.permissions")

@@ -176,7 +176,7 @@ def test_access_granted_outside_git_is_drift() -> None:
             live("ours", permissions=perms),
             live("plain", permissions=perms),
             live_binding("declared", ["ours"], [VIEWER]),
-            live_binding("sneaky", ["ours"], [ADMIN]),
+            live_binding("sneaky", ["ours", "plain"], [ADMIN]),
             live_binding("shared", ["ours", "theirs"], [VIEWER]),
             live_binding("unrelated", ["theirs"], [ADMIN]),
         ],
@@ -188,7 +188,7 @@ def test_access_granted_outside_git_is_drift() -> None:
                 "grants workspace-viewer on c:w to ours (owned by this repository) and is not in Git; it also names "
                 "virtualaccount:theirs"),
         Finding(DriftKind.UNDECLARED_ACCESS, RB, "sneaky",
-                "grants workspace-admin on c:w to ours (owned by this repository) and is not in Git"),
+                "grants workspace-admin on c:w to ours, plain (owned by this repository) and is not in Git"),
     )  # fmt: skip
 
 
@@ -208,3 +208,21 @@ def test_declared_bindings_drift_like_accounts() -> None:
     assert found[2].detail == (
         "a role binding with this name exists and grants access to subjects this repository does not own"
     )
+
+
+def test_an_orphaned_account_is_orphaned_not_undeclared_and_grants_are_listed_together() -> None:
+    from tests.unit.domain.builders import RB, live_binding
+
+    perms = [{"resource_fqn": "c:w", "resource_type": "workspace", "role_id": "workspace-viewer"},
+             {"resource_fqn": "c:x", "resource_type": "workspace", "role_id": "workspace-admin"}]  # fmt: skip
+    two = live_binding("two", ["kept"], [("r1", "t", "f1"), ("r2", "t", "f2")])
+    found = drift([desired("kept")], [live("kept", permissions=perms), live("orphan", permissions=perms), two])
+    assert [(f.kind, f.name) for f in found] == [
+        (DriftKind.UNDECLARED_ACCESS, "kept"),
+        (DriftKind.ORPHANED, "orphan"),
+        (DriftKind.UNDECLARED_ACCESS, "two"),
+    ]
+    assert found[0].detail == (
+        "holds workspace-admin on c:x, workspace-viewer on c:w through its permissions, which Git declares nowhere"
+    )
+    assert found[2].resource_kind == RB and found[2].detail.startswith("grants r1 on f1, r2 on f2 to kept")

@@ -140,13 +140,20 @@ def test_the_prune_guard() -> None:
     assert unsafe_prune(0, 0, 0, limits) is None
     assert unsafe_prune(1, 3, 0, limits) is not None  # Git empty
     assert unsafe_prune(5, 100, 90, limits) is None
-    assert unsafe_prune(6, 100, 90, limits) is not None
+    assert (
+        unsafe_prune(6, 100, 90, limits)
+        == "would delete 6 accounts, more than prune.max_deletes=5 (pass --allow-mass-delete)"
+    )
     assert unsafe_prune(3, 10, 7, limits) is None  # 30%
     assert unsafe_prune(4, 10, 6, limits) is not None  # 40%
     assert unsafe_prune(4, 9, 5, limits) is None  # fewer than 10 owned: no percent guard
     changes = (change("a", Action.DELETE), change("b", Action.NO_OP), change("c", Action.DELETE))
     guarded = guard_mass_delete(changes, owned=2, desired=0, limits=limits, allow_mass_delete=False)
     assert [c.action for c in guarded] == [Action.BLOCKED, Action.NO_OP, Action.BLOCKED]
+    assert (
+        guarded[0].reason
+        == "Git holds no account at all: refusing to prune every owned account (pass --allow-mass-delete)"
+    )
     assert guarded[1] == changes[1]
     assert guard_mass_delete(changes, 2, 0, limits, allow_mass_delete=True) == changes
 

@@ -50,3 +50,25 @@ def test_the_expiry_horizon_and_the_warning_window() -> None:
 def test_no_horizon_means_any_expiry() -> None:
     far = (TODAY + timedelta(days=5000)).isoformat()
     assert policy_findings(desired("bot", expiration_date=far), config(), date(2026, 11, 22)) == ([], [])
+
+
+def test_violations_point_at_their_field() -> None:
+    from reconciler.domain.config import Policy
+    from reconciler.domain.policy import violations
+
+    resource = desired("bot", tags={TAG.key: "other"}, expiration_date=day(40))
+    found = [(v.path, v.message) for v in violations(resource, Policy(max_expiry_days=30), TAG, TODAY)]
+    assert found == [
+        (("tags", TAG.key), f"the manifest sets the ownership tag {TAG.key}=other; this repository's is {TAG.value}"),
+        (("expiration_date",), f"expires on {day(40)}, 40 days ahead; policy.max_expiry_days allows 30"),
+    ]
+
+
+def test_an_expiry_warning_is_kept_at_the_horizon_and_dropped_beyond_it() -> None:
+    settings = config(max_expiry_days=10, expiry_warning_days=30)
+    assert policy_findings(desired("bot", expiration_date=day(10)), settings, TODAY) == (
+        [],
+        [f"the token expires in 10 days ({day(10)})"],
+    )
+    blocked, warnings = policy_findings(desired("bot", expiration_date=day(20)), settings, TODAY)
+    assert blocked and warnings == []  # blocked: a warning would only repeat it
