@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from reconciler.adapters.selection import Entry, select
 from reconciler.domain.config import (
     CASE_INSENSITIVE_HOSTS,
+    CONFIG_FILE,
     RepositoryIdentity,
     canonical_remote,
     is_local_remote,
@@ -51,6 +52,19 @@ def open_source(root: str, ref: str | None) -> ManifestSource:
     if ref is None:
         return WorkTreeSource(root_path)
     return GitRefSource(root_path, ref)
+
+
+def manifests_root(path: Path) -> Path:
+    """The manifests repository a file or folder belongs to: the nearest folder holding reconciler.yaml, from
+    the path upwards but never above the Git work tree's top; else that top; else the path's own folder."""
+    start = Path(os.path.realpath(path if path.is_dir() else path.parent))
+    top = _find_git_root(start)
+    for candidate in (start, *start.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+        if candidate == top:
+            break
+    return top if top is not None else start
 
 
 def _too_large(size: int) -> str:
@@ -95,6 +109,16 @@ class WorkTreeSource:
 
     def _display(self, relative: str) -> str:
         return relative if self._prefix == "." else f"{self._prefix}/{relative}"
+
+    def display(self, path: Path) -> str:
+        """How positions name `path` (a file or folder under the root), symlinks in its last part kept as
+        given. Raises UsageError for a path outside the root."""
+        real = Path(os.path.realpath(path)) if path.is_dir() else Path(os.path.realpath(path.parent)) / path.name
+        try:
+            relative = real.relative_to(self._root).as_posix()
+        except ValueError as exc:
+            raise UsageError(f"{path}: outside the manifests repository {self._root}") from exc
+        return self._prefix if relative == "." else self._display(relative)
 
     def read_config(self, name: str) -> SourceFile | None:
         if not os.path.lexists(self._root / name):

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import os
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from reconciler.domain.checks import check_resources
+from reconciler.adapters.git_source import WorkTreeSource, manifests_root, open_source
+from reconciler.domain.checks import check_resources, yaml11_warning
 from reconciler.domain.config import CONFIG_FILE, RepoConfig, RepositoryIdentity, config_from_data, policy_from_data
 from reconciler.domain.documents import DocumentClass, classify
-from reconciler.domain.errors import ConfigError
+from reconciler.domain.errors import ConfigError, UsageError
 from reconciler.domain.ports import ManifestSource, SourceFile
-from reconciler.domain.resources import DesiredResource, SkippedDocument, ValidationReport
-from reconciler.domain.values import Position, Problem
+from reconciler.domain.resources import DesiredResource, SkippedDocument, ValidationReport, merge_reports
+from reconciler.domain.values import Position, Problem, format_json_path
+from reconciler.domain.vocabulary import Severity, SkipReason
 from reconciler.manifests.yaml_loader import LoadedDocument, load_documents
 from reconciler.schema import CONFIG_SCHEMA_FILE, SCHEMA_FILES, packaged_schema
 from reconciler.schema.validate import SchemaValidator
@@ -29,6 +35,8 @@ class LoadedRepository:
     description: str
     revision: str | None
     notices: tuple[str, ...] = ()
+    candidates: frozenset[str] = field(default_factory=frozenset)  # the manifest files read, as positions name them
+    config_file: str | None = None  # reconciler.yaml, as positions name it, when there is one
 
 
 @cache
@@ -42,7 +50,7 @@ def load_repository(
     """Every manifest of `source`, checked. With `policy_source` (a pull request's base branch), the policy comes
     from there: the change under review cannot relax it. With `check_policy` (the validate command), policy
     violations are problems too; plan, apply and drift leave them to the planner."""
-    config_data, problems = _read_config(source)
+    config_file, config_data, problems = _read_config(source)
     if problems:
         report = ValidationReport(files=1, resources=(), skipped=(), problems=tuple(problems))
         return LoadedRepository(RepoConfig(), report, source.description, source.revision)
@@ -52,23 +60,97 @@ def load_repository(
         config, notices = _base_policy(config, policy_source)
     resources: list[DesiredResource] = []
     skipped: list[SkippedDocument] = []
-    files = 0
+    candidates: set[str] = set()
     for file in source.files(config.paths):
-        files += 1
+        if file.path == config_file:
+            continue  # reconciler.yaml under a configured path (the default `.`) is the config, not a manifest
+        candidates.add(file.path)
         problems.extend(_read_file(file, resources, skipped))
     problems.extend(check_resources(resources, today, config, policy=check_policy))
     report = ValidationReport(
-        files=files,
+        files=len(candidates),
         resources=tuple(resources),
         skipped=tuple(skipped),
         problems=tuple(sorted(problems)),
     )
-    return LoadedRepository(config, report, source.description, source.revision, notices)
+    return LoadedRepository(
+        config, report, source.description, source.revision, notices, frozenset(candidates), config_file
+    )
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What `reconciler validate` shows: one report, what it covers, and the commit read (None: working tree)."""
+
+    report: ValidationReport
+    description: str
+    revision: str | None
+    notices: tuple[str, ...] = ()
+
+
+# a repository's folder -> where its policy comes from (None: its own reconciler.yaml), and why it could not be
+# read from there (a pull request's base branch missing from the clone): an error of the report
+PolicyFor = Callable[[str], tuple[ManifestSource | None, Problem | None]]
+
+
+def validate_paths(paths: Sequence[str], ref: str | None, today: date, policy_for: PolicyFor) -> Validation:
+    """Validate a folder (the manifests repository, as plan reads it) or files and folders inside one or more
+    repositories, as pre-commit passes them. For files, each repository is read whole, from the nearest folder
+    up holding reconciler.yaml (`manifests_root`), so checks across files still see every manifest; problems
+    are reported for the given files only. A given file outside the configured paths is listed as skipped.
+    `policy_for(folder)` says where a repository's policy comes from."""
+    if len(paths) == 1 and (ref is not None or Path(paths[0]).is_dir()):
+        loaded = _load_checked(open_source(paths[0], ref), today, policy_for, paths[0])
+        return Validation(loaded.report, loaded.description, loaded.revision, loaded.notices)
+    if ref is not None:
+        raise UsageError("--ref reads one folder: pass the folder with --ref, or the files without it")
+    by_root: dict[Path, list[Path]] = defaultdict(list)
+    for given in paths:
+        if not os.path.lexists(given):
+            raise UsageError(f"{given}: no such file or directory")
+        by_root[manifests_root(Path(given))].append(Path(given))
+    reports, outside, descriptions = [], [], []
+    notices: list[str] = []
+    for root, selected in by_root.items():
+        source = WorkTreeSource(_shown_root(root))
+        loaded = _load_checked(source, today, policy_for, str(_shown_root(root)))
+        notices += loaded.notices
+        chosen = {file for path in selected for file in _chosen(source.display(path), path, loaded.candidates)}
+        outside += [
+            SkippedDocument(Position(source.display(path), 1, 1), "", SkipReason.OUTSIDE_PATHS)
+            for path in selected
+            if path.is_file() and source.display(path) not in {*loaded.candidates, loaded.config_file}
+        ]
+        reports.append(loaded.report.restricted_to(chosen, loaded.candidates))
+        descriptions.append(f"{len(selected)} path(s) in {loaded.description}")
+    return Validation(merge_reports(reports, outside), "; ".join(descriptions), None, tuple(notices))
+
+
+def _load_checked(source: ManifestSource, today: date, policy_for: PolicyFor, folder: str) -> LoadedRepository:
+    """The repository read with policy checked, and the reason policy could not come from where it must."""
+    base, unchecked = policy_for(folder)
+    loaded = load_repository(source, today, base, True)
+    if unchecked is None:
+        return loaded
+    return replace(loaded, report=replace(loaded.report, problems=(unchecked, *loaded.report.problems)))
+
+
+def _shown_root(root: Path) -> Path:
+    """The root as the user would write it: relative to the current folder when inside it."""
+    relative = os.path.relpath(root)
+    return root if relative.startswith("..") else Path(relative)
+
+
+def _chosen(shown: str, path: Path, candidates: frozenset[str]) -> set[str]:
+    """The candidate files a given path selects: itself, or every candidate under a given folder."""
+    if not path.is_dir():
+        return {shown}
+    return {c for c in candidates if shown == "." or c.startswith(shown + "/")}
 
 
 def _base_policy(config: RepoConfig, base: ManifestSource) -> tuple[RepoConfig, tuple[str, ...]]:
     """`config` with the base branch's policy, and a notice when the change under review edits it."""
-    data, problems = _read_config(base)
+    _, data, problems = _read_config(base)
     if problems:
         first = problems[0]
         raise ConfigError(f"the base branch's reconciler.yaml is invalid ({first.position}: {first.message})")
@@ -88,20 +170,21 @@ def _lazy_identity(source: ManifestSource, config_data: dict[str, Any] | None) -
     return RepositoryIdentity("") if "tag_value" in ownership else source.identity
 
 
-def _read_config(source: ManifestSource) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _read_config(source: ManifestSource) -> tuple[str | None, dict[str, Any] | None, list[Problem]]:
+    """(where reconciler.yaml is, as positions name it; its data; its problems)."""
     file = source.read_config(CONFIG_FILE)
     if file is None:
-        return None, []
+        return None, None, []
     documents, problems = _parse(file)
     if problems:
-        return None, problems
+        return file.path, None, problems
     values = [d for d in documents if d.value is not None]
     if len(values) != 1 or not isinstance(values[0].value, dict):
         where = values[1].start_position if len(values) > 1 else Position(file.path, 1, 1)
-        return None, [Problem(where, f"{CONFIG_FILE} must hold exactly one mapping")]
+        return file.path, None, [Problem(where, f"{CONFIG_FILE} must hold exactly one mapping")]
     document = values[0]
     problems = _validator(CONFIG_SCHEMA_FILE).problems(document.value, document.position_of, document.key_position_of)
-    return (None if problems else document.value), problems
+    return file.path, (None if problems else document.value), problems
 
 
 def _parse(file: SourceFile) -> tuple[list[LoadedDocument], list[Problem]]:
@@ -109,6 +192,19 @@ def _parse(file: SourceFile) -> tuple[list[LoadedDocument], list[Problem]]:
         return [], [Problem(Position(file.path, 1, 1), file.problem or "unreadable")]
     result = load_documents(file.content, file.path)
     return result.documents, result.problems
+
+
+def _tfy_warnings(document: LoadedDocument) -> list[Problem]:
+    """Warnings where TrueFoundry's own CLI would read this manifest differently (YAML 1.1 typing)."""
+    return [
+        Problem(
+            Position(document.file, *found.position),
+            yaml11_warning(found.text, found.read_as, found.breaks_json),
+            format_json_path(found.path),
+            Severity.WARNING,
+        )
+        for found in document.retyped
+    ]
 
 
 def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list[SkippedDocument]) -> list[Problem]:
@@ -121,14 +217,18 @@ def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list
             problems.append(Problem(document.start_position, "a manifest must be a mapping of fields"))
             continue
         kind = value.get("type")
-        classified = classify(kind)
+        classified = classify(kind, value.keys())
         if classified.verdict == DocumentClass.OTHER:
             skipped.append(SkippedDocument(document.position_of(("type",)), str(kind)))
+            continue
+        if classified.verdict == DocumentClass.NOT_A_MANIFEST:
+            skipped.append(SkippedDocument(document.start_position, "", SkipReason.NOT_A_MANIFEST))
             continue
         if classified.verdict == DocumentClass.TYPO:
             message = f"type '{str(kind)[:60]}' is not a known type; did you mean '{classified.kind}'?"
             problems.append(Problem(document.position_of(("type",)), message, "$.type"))
             continue
+        problems.extend(_tfy_warnings(document))
         if not document.clean:
             continue  # the loader already reported why; its value is not what the author wrote
         found = _validator(SCHEMA_FILES[classified.kind]).problems(

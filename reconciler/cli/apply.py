@@ -12,12 +12,13 @@ from reconciler.cli.options import (
     environment_option,
     in_actions,
     mass_delete_option,
+    notice,
     output_options,
     plan_request,
     reporter_for,
+    show,
     source_options,
     token_dir_option,
-    write_out,
 )
 from reconciler.domain.errors import ExitCode
 
@@ -43,12 +44,11 @@ def apply(path: str, ref: str | None, today: date | None, token_dir: Path | None
 
     reviewed = Plan.from_json(plan_file.read_text(encoding="utf-8")) if plan_file else None
     report = run_apply(plan_request(path, ref, today, token_dir, allow_mass_delete), reviewed, force)
-    write_out(out, JsonReporter().apply(report))
-    click.echo(reporter_for(output_format).apply(report))
+    show(reporter_for(output_format).apply(report), JsonReporter().apply(report), out, output_format)
     if github_report or in_actions():
         from reconciler.app.github import github_context, publish_apply
 
         context = github_context(os.environ)
         for message in publish_apply(report, context, environment, github_report, Path(path)).messages:
-            click.echo(message)
+            notice(message)
     return ExitCode.OK if report.converged else ExitCode.INVALID

@@ -30,7 +30,8 @@ def emulator() -> None:
     "--admin-token",
     envvar="RECONCILER_EMULATOR_ADMIN_TOKEN",
     default=None,
-    help="Bearer token with tenant-admin rights (default: generated once and kept in the database).",
+    help="Bearer token with tenant-admin rights (default: a JWT generated once and kept in the database). Give "
+    "a tfy_... key or a JWT with tenantName and exp if TrueFoundry's CLI (tfy) is to use it.",
 )
 @click.option(
     "--tenant",
@@ -56,8 +57,17 @@ def serve(
     """Serve the emulated control plane at http://HOST:PORT/api/svc/v1/ until Ctrl-C."""
     from reconciler.emulator.server import ServeOptions
     from reconciler.emulator.server import serve as run_server
+    from reconciler.emulator.tokens import tfy_key_problem
 
     def announce(url: str, token: str) -> None:
+        problem = tfy_key_problem(token)
+        if problem is not None:
+            click.echo(
+                f"warning: the admin token {problem}: TrueFoundry's CLI (tfy) decodes such keys as JWTs and fails "
+                '("Not enough segments"); the reconciler and the SDK accept it. For tfy, pass a key starting with '
+                "tfy_, or omit --admin-token on a new --db to get a generated JWT.",
+                err=True,
+            )
         click.echo(f"Embedded control plane listening on {url} (database {db})")
         click.echo("Point TrueFoundry tools or the reconciler at it:")
         click.echo(f"  export TFY_HOST={url}")

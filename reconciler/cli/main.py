@@ -15,18 +15,20 @@ import click
 
 from reconciler import __version__
 from reconciler.cli import apply, drift, emulator, migrate, plan, schema, validate
-from reconciler.cli.options import debug_option, enable_debug
-from reconciler.domain.errors import ExitCode, ReconcilerError
+from reconciler.cli.options import color_from_env, color_option, debug_option, enable_debug
+from reconciler.domain.errors import ExitCode, ReconcilerError, UsageError, usage_exit_code
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @debug_option
-@click.version_option(__version__, prog_name="reconciler")
+@color_option
+@click.version_option(__version__)
 def cli() -> None:
     """GitOps for TrueFoundry virtual accounts: validate, plan, apply and detect drift from Git.
 
-    Exit codes: 0 success, 1 invalid input or failed operation, 2 usage error (or, with
-    --detailed-exitcode, changes present), 3 internal error.
+    Exit codes: 0 success; 1 an error (invalid manifests, a failed apply); 2 with --detailed-exitcode: the
+    plan has changes, or drift was found (a usage error is then 1), without it: a usage error (a bad option,
+    an unknown --ref, a missing path); 3 internal error.
     """
     if os.environ.get("RECONCILER_DEBUG") == "1":
         enable_debug()
@@ -41,12 +43,13 @@ cli.add_command(schema.schema)
 cli.add_command(emulator.emulator)
 
 
-def run(args: Sequence[str]) -> int:
+def run(args: Sequence[str], prog_name: str = "reconciler") -> int:
     """Run the CLI and map every outcome to a fixed exit code; never lets a traceback reach a user
     unless --debug (or RECONCILER_DEBUG=1) asks for one."""
     debug = "--debug" in args or os.environ.get("RECONCILER_DEBUG") == "1"
+    usage_code = usage_exit_code("--detailed-exitcode" in args)
     try:
-        result = cli.main(list(args), prog_name="reconciler", standalone_mode=False)
+        result = cli.main(list(args), prog_name=prog_name, standalone_mode=False, color=color_from_env(os.environ))
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.exceptions.Abort:
@@ -54,7 +57,10 @@ def run(args: Sequence[str]) -> int:
         return ExitCode.INVALID
     except click.ClickException as usage:
         usage.show()
-        return ExitCode.USAGE
+        return usage_code
+    except UsageError as error:
+        click.echo(f"error: {error}", err=True)
+        return usage_code
     except ReconcilerError as error:
         click.echo(f"error: {error}", err=True)
         return error.exit_code
@@ -71,4 +77,6 @@ def run(args: Sequence[str]) -> int:
 
 
 def main() -> None:
-    sys.exit(run(sys.argv[1:]))
+    """The console scripts `reconciler` and `va-reconciler` (the PyPI name: `uvx va-reconciler` runs this)."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "reconciler"
+    sys.exit(run(sys.argv[1:], "va-reconciler" if name.startswith("va-reconciler") else "reconciler"))

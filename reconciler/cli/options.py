@@ -1,13 +1,15 @@
 """Options every command shares, in one place: where the manifests are (PATH, --ref, --today), what to print
-(--format, --out), and --debug, accepted before or after the subcommand."""
+(--format, --out, --color/--no-color), and --debug, accepted before or after the subcommand.
+
+Streams: data goes to stdout (the --format view, or the --out - document), notices to stderr ("Plan written
+to ...", what was published to GitHub), so `reconciler plan --out - > plan.json` holds the plan and nothing else."""
 
 from __future__ import annotations
 
 import logging
 import os
 import re
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,6 +27,22 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("text", "json", "markdown", "github")
 _YYYY_MM_DD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+STDOUT = "-"  # `--out -`: the JSON document on stdout (the --format view moves to stderr)
+ROLE_STYLES: dict[str, dict[str, Any]] = {
+    "create": {"fg": "green"},
+    "update": {"fg": "yellow"},
+    "delete": {"fg": "red"},
+    "recover-token": {"fg": "cyan"},
+    "no-op": {"dim": True},
+    "conflict": {"fg": "magenta"},
+    "blocked": {"fg": "red"},
+    "applied": {"fg": "green"},
+    "failed": {"fg": "red"},
+    "skipped": {"fg": "yellow"},
+    "not-done": {"fg": "magenta"},
+    "warning": {"fg": "yellow"},
+    "error": {"fg": "red"},
+}
 
 
 def today_utc() -> date:
@@ -62,8 +80,42 @@ def debug_option(command: F) -> F:
     )(command)
 
 
-def source_options(command: F) -> F:
-    """PATH, --ref and --today, shared by every command that reads manifests."""
+def color_from_env(environ: Mapping[str, str]) -> bool | None:
+    """Colour as the environment asks: NO_COLOR (no-color.org: set and not empty) turns it off, else
+    FORCE_COLOR (set, not empty and not 0) turns it on; None lets click decide (on for terminals only)."""
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    return None
+
+
+def _set_color(ctx: click.Context, _param: click.Parameter, value: bool | None) -> None:
+    if value is not None:
+        ctx.color = value  # click.echo reads it from the current context; subcommands inherit it
+
+
+def color_option(command: F) -> F:
+    """--color/--no-color, before or after the subcommand; wins over NO_COLOR and FORCE_COLOR."""
+    return click.option(
+        "--color/--no-color",
+        default=None,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_color,
+        help="Colour the text output always, or never.  [default: on a terminal, unless NO_COLOR is set; "
+        "FORCE_COLOR turns it on]",
+    )(command)
+
+
+def terminal_style(text: str, role: str) -> str:
+    """The render layer's styler: click's styles by role; click strips them where colour is off."""
+    return click.style(text, **ROLE_STYLES.get(role, {}))
+
+
+def source_options(command: F, many: bool = False) -> F:
+    """PATH, --ref and --today, shared by every command that reads manifests (`many`: validate's PATHS...,
+    files or folders)."""
     command = click.option(
         "--today",
         type=DateParam(),
@@ -76,8 +128,16 @@ def source_options(command: F) -> F:
         metavar="REF",
         help="Read the manifests at this Git ref (branch, tag, SHA) instead of the working tree.",
     )(command)
-    command = click.argument("path", default=".", type=click.Path(file_okay=False))(command)
-    return debug_option(command)
+    if many:
+        command = click.argument("paths", nargs=-1, type=click.Path())(command)
+    else:
+        command = click.argument("path", default=".", type=click.Path(file_okay=False))(command)
+    return color_option(debug_option(command))
+
+
+def sources_options(command: F) -> F:
+    """PATHS... (files or folders, default .), --ref and --today: what validate reads."""
+    return source_options(command, many=True)
 
 
 def output_options(what: str, default_format: str = "text") -> Callable[[F], F]:
@@ -86,9 +146,9 @@ def output_options(what: str, default_format: str = "text") -> Callable[[F], F]:
     def decorate(command: F) -> F:
         command = click.option(
             "--out",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
             default=None,
-            help=f"Also write the {what} as JSON to this file.",
+            help=f"Also write the {what} as JSON to this file; - writes it to stdout (the view goes to stderr).",
         )(command)
         return click.option(
             "--format",
@@ -118,19 +178,41 @@ def in_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 
 
-def color() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("CI") != "true"
-
-
 def reporter_for(output_format: str | None, default: str = "text", show_unchanged: bool = False) -> Reporter:
     from reconciler.render.reporters import reporter
 
-    return reporter(output_format or default, color=color(), show_unchanged=show_unchanged)
+    return reporter(output_format or default, terminal_style, show_unchanged=show_unchanged)
+
+
+def to_stdout(out: Path | None) -> bool:
+    return out is not None and str(out) == STDOUT
 
 
 def write_out(out: Path | None, text: str) -> None:
-    if out is not None:
-        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    """The --out document: to the file, or to stdout for `-`."""
+    if out is None:
+        return
+    text = text if text.endswith("\n") else text + "\n"
+    if to_stdout(out):
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+
+
+def show(view: str, data: str, out: Path | None, output_format: str | None) -> None:
+    """Print the --format `view` and write the --out `data`. With `--out -` stdout carries the data alone:
+    the view goes to stderr, or nowhere when it is that same JSON (`--format json`)."""
+    if to_stdout(out):
+        if output_format != "json":
+            click.echo(view, err=True)
+    else:
+        click.echo(view)
+    write_out(out, data)
+
+
+def notice(message: str) -> None:
+    """A message for the person running the command, not data: stderr."""
+    click.echo(message, err=True)
 
 
 policy_ref_option = click.option(

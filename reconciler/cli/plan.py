@@ -12,13 +12,15 @@ from reconciler.cli.options import (
     environment_option,
     in_actions,
     mass_delete_option,
+    notice,
     output_options,
     plan_request,
     policy_ref_option,
     reporter_for,
+    show,
     source_options,
+    to_stdout,
     token_dir_option,
-    write_out,
 )
 from reconciler.domain.errors import ExitCode
 
@@ -28,7 +30,11 @@ from reconciler.domain.errors import ExitCode
 @token_dir_option
 @mass_delete_option
 @output_options("plan (plan.json, checksummed; apply --plan reads it)")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 with no changes, 2 with changes, 1 on error.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 with no changes, 2 with changes, 1 on any error (usage errors included).",
+)
 @click.option("--show-unchanged", is_flag=True, help="List unchanged accounts too.")
 @click.option("--github-comment", is_flag=True, help="Post or update the plan as one sticky pull-request comment.")
 @environment_option
@@ -47,15 +53,15 @@ def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None,
         if publishing:
             _publish_failure(error, environment, github_comment)
         raise
-    write_out(out, result.to_json())
-    click.echo(reporter_for(output_format, show_unchanged=show_unchanged).plan(result))
+    show(reporter_for(output_format, show_unchanged=show_unchanged).plan(result), result.to_json(), out, output_format)
     if out is not None:
-        click.echo(f"Plan written to {out} (checksum {result.checksum[:16]}).")
+        where = "stdout" if to_stdout(out) else str(out)
+        notice(f"Plan written to {where} (checksum {result.checksum[:16]}).")
     if github_comment or in_actions():
         from reconciler.app.github import github_context, publish_plan
 
         for message in publish_plan(result, github_context(os.environ), environment, github_comment).messages:
-            click.echo(message)
+            notice(message)
     if result.has_errors:
         return ExitCode.INVALID
     if detailed_exitcode and result.has_changes:

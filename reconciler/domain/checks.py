@@ -51,6 +51,21 @@ def check_resources(
     return problems
 
 
+_JSON_FAILURES = {"a date": "date", "a timestamp": "datetime"}
+
+
+def yaml11_warning(text: str, read_as: str, breaks_json: bool) -> str:
+    """The warning for a plain scalar that TrueFoundry's CLI reads differently (`tfy apply` loads YAML 1.1 with
+    PyYAML's safe_load, then sends JSON; reference/control-plane-api.md §10), naming the fix: quote it."""
+    if breaks_json:
+        python_type = _JSON_FAILURES.get(read_as)
+        failure = f'("Object of type {python_type} is not JSON serializable")' if python_type else "(no JSON value)"
+        consequence = f"and fails {failure}"
+    else:
+        consequence = f'and sends that, not the string "{text}"'
+    return f'tfy apply reads the unquoted {text} as {read_as} (YAML 1.1) {consequence}; quote it: "{text}"'
+
+
 def rotation_settings(manifest: Manifest) -> tuple[int, int] | None:
     """(interval, grace) in days with the server's defaults filled in, or None without auto_rotate."""
     settings = manifest.get("auto_rotate")

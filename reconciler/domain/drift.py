@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated, TypedDict
 
 from reconciler.domain.access import undeclared_grants
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.destinations import shared_live
-from reconciler.domain.diff import FieldDiff, diff
+from reconciler.domain.diff import FieldDiff, FieldDiffData, diff
 from reconciler.domain.grants import LEGACY, accounts_named, grants_of
 from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
 from reconciler.domain.ownership import Holder, token_pending
@@ -21,6 +22,27 @@ from reconciler.domain.values import JsonValue, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import DriftKind, Kind
 
 DRIFT_VERSION = 1
+
+
+class FindingData(TypedDict):
+    """One way the control plane differs from Git."""
+
+    kind: Annotated[str, DriftKind]
+    resource_kind: Annotated[str, Kind]
+    name: str
+    detail: str
+    diffs: Annotated[list[FieldDiffData], "For `modified`: before is Git's value, after the control plane's."]
+
+
+class DriftData(TypedDict):
+    """drift.json (`reconciler drift --out`): the findings and their fingerprint."""
+
+    version: int
+    revision: Annotated[str | None, "The Git commit compared; null for a working tree."]
+    control_plane: str
+    checked_at: Annotated[str, "When the control plane was read, `yyyy-mm-dd hh:mm UTC`."]
+    fingerprint: Annotated[str, "sha256 over the findings' identities: changes only when the findings do."]
+    findings: list[FindingData]
 
 
 @dataclass(frozen=True)
@@ -36,7 +58,7 @@ class Finding:
         drifted: list[JsonValue] = [[d.path, sha256_hex(canonical_json(d.after))] for d in self.diffs]
         return [str(self.kind), str(self.resource_kind), self.name, drifted]
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> FindingData:
         return {
             "kind": str(self.kind),
             "resource_kind": str(self.resource_kind),
@@ -66,7 +88,7 @@ class DriftReport:
         counts = {kind: sum(f.kind == kind for f in self.findings) for kind in DriftKind}
         return {kind: n for kind, n in counts.items() if n}
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> DriftData:
         return {
             "version": DRIFT_VERSION,
             "revision": self.revision,

@@ -3,12 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated, TypedDict
 
 from reconciler.domain.plan import Change, Plan
-from reconciler.domain.values import JsonValue
 from reconciler.domain.vocabulary import Action, Kind, OutcomeStatus
 
 REPORT_VERSION = 1
+
+
+class OutcomeData(TypedDict):
+    """How applying one change ended."""
+
+    kind: Annotated[str, Kind]
+    name: str
+    action: Annotated[str, Action]
+    status: Annotated[str, OutcomeStatus]
+    detail: Annotated[str, "In a few words: what was done, or why it failed or was skipped."]
+
+
+class UnresolvedData(TypedDict):
+    """A change nobody may write until a person acts: a conflict, a block, a server rejection."""
+
+    kind: Annotated[str, Kind]
+    name: str
+    action: Annotated[str, Action]
+    reason: str
+
+
+class ApplyReportData(TypedDict):
+    """The apply report (`reconciler apply --out`): every outcome, and whether the control plane converged."""
+
+    version: int
+    revision: Annotated[str | None, "The Git commit applied; null for a working tree."]
+    control_plane: str
+    plan_checksum: Annotated[str, "The checksum of the fresh plan apply acted on."]
+    converged: Annotated[bool, "True only when every change applied and nothing is unresolved."]
+    summary: Annotated[dict[str, int], "How many outcomes of each status."]
+    outcomes: list[OutcomeData]
+    unresolved: list[UnresolvedData]
 
 
 @dataclass(frozen=True)
@@ -25,7 +57,7 @@ class Outcome:
     def of(cls, change: Change, status: OutcomeStatus, detail: str) -> Outcome:
         return cls(change.kind, change.name, change.action, status, detail)
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> OutcomeData:
         return {
             "kind": str(self.kind),
             "name": self.name,
@@ -55,7 +87,7 @@ class ApplyReport:
     def counts(self) -> dict[str, int]:
         return {str(s): sum(o.status == s for o in self.outcomes) for s in OutcomeStatus}
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> ApplyReportData:
         return {
             "version": REPORT_VERSION,
             "revision": self.plan.revision,

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated, TypedDict
 
 from reconciler.domain.vocabulary import Severity
 
@@ -84,6 +85,17 @@ class Position:
         return f"{self.file}:{self.line}:{self.col}"
 
 
+class ProblemData(TypedDict):
+    """A problem with the input, pointing at it (in plan.json and the validation report)."""
+
+    file: Annotated[str, "Relative to the repository root (or the manifests folder outside Git), posix style."]
+    line: Annotated[int, "From 1."]
+    col: Annotated[int, "From 1."]
+    severity: Annotated[str, Severity]
+    message: str
+    path: Annotated[str, "The JSON path of the value in its document (`$.auto_rotate.grace_period`), or empty."]
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """Something wrong with the input, pointing at it."""
@@ -93,7 +105,7 @@ class Problem:
     json_path: str = ""
     severity: Severity = Severity.ERROR
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> ProblemData:
         where = self.position
         return {
             "file": where.file,

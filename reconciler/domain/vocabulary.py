@@ -66,6 +66,14 @@ class OutcomeStatus(StrEnum):
     SKIPPED = "skipped"  # nothing written, on purpose (changed since the plan, not approved)
 
 
+class SkipReason(StrEnum):
+    """Why a YAML document or file was not validated (listed as skipped, never an error)."""
+
+    OTHER_TYPE = "other-type"  # a `type` this tool does not manage (team, workspace, ...)
+    NOT_A_MANIFEST = "not-a-manifest"  # no `type` and no field only a managed kind has (`foo: bar`)
+    OUTSIDE_PATHS = "outside-paths"  # a file given on the command line outside the configured manifest paths
+
+
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"

@@ -11,10 +11,12 @@ Only this module imports pyyaml.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -31,6 +33,8 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "false": False}
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _STR_TAG = "tag:yaml.org,2002:str"
+# How a YAML 1.1 reader (PyYAML's safe_load, as `tfy apply` uses) types plain scalars: {first char: [(tag, regex)]}.
+_YAML11_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = yaml.resolver.Resolver.yaml_implicit_resolvers
 
 # Invisible characters (`values.is_invisible`: Unicode categories Cc but tab/LF/CR, Cf, Zl, Zp) are refused
 # anywhere in the text, comments included, and again in every decoded key and value, where a double-quoted
@@ -46,6 +50,37 @@ _BOMS_OF_OTHER_ENCODINGS = (
 
 
 @dataclass(frozen=True)
+class Retyped:
+    """A plain scalar we read as a string that a YAML 1.1 reader (PyYAML's `safe_load`, so `tfy apply`) reads as
+    something else: `2028-06-30` a date, `yes`/`no`/`on`/`off` booleans, `0755` an octal number, `1:30` the
+    number 90 (base 60), `1.10` the number 1.1. `read_as` says what, in words ("a date", "the boolean true")."""
+
+    position: LineCol
+    path: JsonPath
+    text: str
+    read_as: str
+    breaks_json: bool  # a date or timestamp: `tfy apply` fails ("Object of type date is not JSON serializable")
+
+
+def yaml11_reading(text: str) -> tuple[str, bool] | None:
+    """(what a YAML 1.1 reader makes of the plain scalar `text`, in words; whether JSON cannot carry it), or
+    None when it reads a string too."""
+    tag = next((tag for tag, pattern in _YAML11_RESOLVERS.get(text[:1], ()) if pattern.match(text)), None)
+    if tag is None:
+        return None
+    kind = tag.rsplit(":", 1)[-1]
+    if kind == "timestamp":
+        return ("a date" if "-" in text and len(text) <= 10 else "a timestamp"), True
+    if kind in ("bool", "int", "float", "null"):
+        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - one plain scalar, already known to resolve
+        shown = json.dumps(value) if not isinstance(value, datetime) else str(value)
+        return (
+            f"the boolean {shown}" if kind == "bool" else "null" if kind == "null" else f"the number {shown}"
+        ), False
+    return f"the YAML 1.1 {kind} indicator", True  # `<<`, `=`, `!`: no string at all
+
+
+@dataclass(frozen=True)
 class LoadedDocument:
     """One YAML document: its value, where it starts, and where each value and key stands (line and
     column from 1; kept as tuples because a Position per value is measurably slow at 10,000 files)."""
@@ -57,6 +92,7 @@ class LoadedDocument:
     values: dict[JsonPath, LineCol]
     keys: dict[JsonPath, LineCol]
     clean: bool  # False when the loader dropped or replaced something: do not trust the value for validation
+    retyped: tuple[Retyped, ...] = ()  # plain scalars a YAML 1.1 reader types differently (keys included)
 
     @property
     def start_position(self) -> Position:
@@ -277,6 +313,7 @@ class _Builder:
         self._start = self._line_col(event)
         self._values: dict[JsonPath, LineCol] = {}
         self._keys: dict[JsonPath, LineCol] = {}
+        self._retyped: list[Retyped] = []
         self._problems_before = len(self.problems)
 
     def _end_document(self, _event: yaml.Event) -> None:
@@ -289,6 +326,7 @@ class _Builder:
                 values=self._values,
                 keys=self._keys,
                 clean=len(self.problems) == self._problems_before,
+                retyped=tuple(self._retyped),
             )
         )
 
@@ -330,7 +368,15 @@ class _Builder:
                 self._reject(event, "YAML merge keys (<<) are not allowed; write the keys out")
                 self._add(_DROP, event)
                 return
-        self._add(value, event)
+        key_path = (*self._stack[-1].path, value) if self._expects_key() and isinstance(value, str) else None
+        path = self._add(value, event)
+        if plain and isinstance(value, str):
+            self._note_retyped(value, key_path or path, event)
+
+    def _note_retyped(self, text: str, path: JsonPath | None, event: yaml.Event) -> None:
+        reading = yaml11_reading(text)
+        if reading is not None and path is not None:
+            self._retyped.append(Retyped(self._line_col(event), path, text, *reading))
 
     def _open(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
         self._check_node(event)

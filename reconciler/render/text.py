@@ -3,36 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from reconciler.domain.diff import FieldDiff
 from reconciler.domain.drift import DriftReport
 from reconciler.domain.grants import Sourced, grants_of, subjects_of
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
-from reconciler.domain.resources import ValidationReport
+from reconciler.domain.resources import SkippedDocument, ValidationReport
 from reconciler.domain.values import JsonValue, Problem, escape_invisible
-from reconciler.domain.vocabulary import Action, DiffKind, Kind, OutcomeStatus
+from reconciler.domain.vocabulary import Action, DiffKind, Kind, OutcomeStatus, SkipReason
 from reconciler.render.labels import SYMBOLS
 
-_COLORS: dict[Action, str] = {
-    Action.CREATE: "32",
-    Action.UPDATE: "33",
-    Action.DELETE: "31",
-    Action.RECOVER_TOKEN: "36",
-    Action.NO_OP: "2",
-    Action.CONFLICT: "35",
-    Action.BLOCKED: "31",
-}
-_OUTCOME_MARKS: dict[OutcomeStatus, tuple[str, str]] = {
-    OutcomeStatus.APPLIED: ("ok", "32"),
-    OutcomeStatus.FAILED: ("FAILED", "31"),
-    OutcomeStatus.SKIPPED: ("skipped", "33"),
+Styler = Callable[[str, str], str]
+"""`(text, role) -> text`: how a view marks a span for the terminal. Roles are words of the vocabulary (an
+`Action` or `OutcomeStatus` value, `warning`, `error`, `not-done`); the command line maps them to click's
+styles, and click decides whether colour reaches the terminal (--color/--no-color, NO_COLOR, FORCE_COLOR)."""
+
+ROLES = (*(str(a) for a in Action), *(str(s) for s in OutcomeStatus), "warning", "error", "not-done")
+_OUTCOME_LABELS: dict[OutcomeStatus, str] = {
+    OutcomeStatus.APPLIED: "ok",
+    OutcomeStatus.FAILED: "FAILED",
+    OutcomeStatus.SKIPPED: "skipped",
 }
 MAX_VALUE_CHARS = 120
 
 
-def _style(text: str, code: str, color: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+def plain(text: str, _role: str) -> str:
+    """The styler that styles nothing (files, logs, tests)."""
+    return text
 
 
 def _value(value: JsonValue) -> str:
@@ -43,10 +42,10 @@ def _value(value: JsonValue) -> str:
 # -- validation ---------------------------------------------------------------------------------------------
 
 
-def problem_line(problem: Problem) -> str:
+def problem_line(problem: Problem, style: Styler = plain) -> str:
     """`path:line:col: error: <message> (<json path>)`, the compiler-style line editors jump to."""
     suffix = f" ({problem.json_path})" if problem.json_path else ""
-    return f"{problem.position}: {problem.severity}: {problem.message}{suffix}"
+    return f"{problem.position}: {style(str(problem.severity), str(problem.severity))}: {problem.message}{suffix}"
 
 
 def validation_summary(report: ValidationReport, description: str) -> str:
@@ -59,9 +58,19 @@ def validation_summary(report: ValidationReport, description: str) -> str:
     )
 
 
-def validation_text(report: ValidationReport, description: str) -> str:
-    lines = [problem_line(p) for p in report.problems]
-    lines += [f"{s.position}: skipped: document of type '{s.kind}' is not managed here" for s in report.skipped]
+def skipped_line(skipped: SkippedDocument) -> str:
+    """`file:line:col: skipped: <why>`, one line per document (or file) that is not a manifest."""
+    why = {
+        SkipReason.OTHER_TYPE: f"document of type '{skipped.kind}' is not managed here",
+        SkipReason.NOT_A_MANIFEST: "document without a type and without a field of a managed kind is not a manifest",
+        SkipReason.OUTSIDE_PATHS: "file is not under the manifest paths of reconciler.yaml",
+    }[skipped.reason]
+    return f"{skipped.position}: skipped: {why}"
+
+
+def validation_text(report: ValidationReport, description: str, style: Styler = plain) -> str:
+    lines = [problem_line(p, style) for p in report.problems]
+    lines += [skipped_line(s) for s in report.skipped]
     lines.append(validation_summary(report, description))
     return "\n".join(lines)
 
@@ -93,10 +102,10 @@ def _diff_lines(field: FieldDiff) -> list[str]:
     return [f"      ~ {field.path}: {_value(field.before)} -> {_value(field.after)}"]
 
 
-def _change_lines(change: Change, color: bool) -> list[str]:
+def _change_lines(change: Change, style: Styler) -> list[str]:
     where = f"  ({change.position})" if change.position else ""
     head = f"  {SYMBOLS[change.action]} {change.action:<13} {change.name}"
-    lines = [_style(head, _COLORS[change.action], color) + where]
+    lines = [style(head, str(change.action)) + where]
     if change.action == Action.CREATE and change.desired is not None and change.kind == Kind.VIRTUAL_ACCOUNT:
         hidden = {"type", "name", "permissions"}  # what it may do is in the access section, one line per grant
         lines += [f"      {key}: {_value(value)}" for key, value in change.desired.items() if key not in hidden]
@@ -108,8 +117,8 @@ def _change_lines(change: Change, color: bool) -> list[str]:
         lines.append(f"      {change.reason}")
     if change.token_destination and change.action in (Action.CREATE, Action.RECOVER_TOKEN, Action.UPDATE):
         lines.append(f"      token -> {change.token_destination}")
-    lines += [_style(f"      warning: {w}", "33", color) for w in change.warnings]
-    lines += [_style(f"      error: {e}", "31", color) for e in change.errors]
+    lines += [style(f"      warning: {w}", "warning") for w in change.warnings]
+    lines += [style(f"      error: {e}", "error") for e in change.errors]
     return lines
 
 
@@ -129,37 +138,38 @@ def grant_line(sign: str, grant: Sourced) -> str:
     return f"{sign} {grant}{mark}"
 
 
-def access_lines(plan: Plan, color: bool = False) -> list[str]:
-    """The access section: what each account touched can do after the plan, one line per grant, never cut."""
+def access_lines(plan: Plan, style: Styler = plain) -> list[str]:
+    """The access section: what each account touched can do after the plan, one line per grant, never cut.
+    Granted lines are styled as creates (as warnings when high privilege), revoked ones as deletes."""
     lines: list[str] = []
     for change in plan.access:
         if not (change.changes_access or change.undeclared or change.new):
             continue
         state = " (new account)" if change.new else " (deleted)" if change.gone else ""
         lines.append(f"  {change.account}{state}")
-        lines += [_style("    " + grant_line("+", g), "33" if g.high_privilege else "32", color) for g in change.added]
-        lines += [_style("    " + grant_line("-", g), "31", color) for g in change.removed]
+        lines += [style("    " + grant_line("+", g), "warning" if g.high_privilege else "create") for g in change.added]
+        lines += [style("    " + grant_line("-", g), "delete") for g in change.removed]
         lines += [f"      not declared in Git: {g}" for g in change.undeclared]
     return ["Access changes:", *lines, ""] if lines else []
 
 
-def plan_text(plan: Plan, color: bool = False, show_unchanged: bool = False) -> str:
+def plan_text(plan: Plan, style: Styler = plain, show_unchanged: bool = False) -> str:
     lines = [
         f"Desired: {plan.source} ({plan.desired_count} resources)",
         f"Live:    {plan.control_plane} ({plan.live_count} resources)",
         "",
     ]
     lines += [f"notice: {notice}" for notice in plan.notices]
-    access = access_lines(plan, color)
+    access = access_lines(plan, style)
     lines += access
-    lines += [problem_line(p) for p in plan.problems]
+    lines += [problem_line(p, style) for p in plan.problems]
     shown = []
     for action in Action:
         group = [c for c in plan.changes if c.action == action]
         if action == Action.NO_OP and not show_unchanged:
             group = [c for c in group if c.reason]
         for change in group:
-            shown += _change_lines(change, color)
+            shown += _change_lines(change, style)
     lines += shown
     if not shown and not access and not plan.problems:
         lines.append("  No changes: the control plane matches Git.")
@@ -170,16 +180,17 @@ def plan_text(plan: Plan, color: bool = False, show_unchanged: bool = False) -> 
 # -- apply --------------------------------------------------------------------------------------------------
 
 
-def apply_text(report: ApplyReport, color: bool = False) -> str:
+def apply_text(report: ApplyReport, style: Styler = plain) -> str:
     """The apply report: every outcome, then what stayed unresolved, then one summary line."""
     plan = report.plan
     lines = [f"Control plane: {plan.control_plane}", f"Desired: {plan.source}", ""]
-    lines += [problem_line(p) for p in plan.problems]
+    lines += [problem_line(p, style) for p in plan.problems]
     for outcome in report.outcomes:
-        label, code = _OUTCOME_MARKS[outcome.status]
-        lines.append(_style(f"  {label:<8} {outcome.action:<13} {outcome.name}", code, color) + f"  {outcome.detail}")
+        label = _OUTCOME_LABELS[outcome.status]
+        head = f"  {label:<8} {outcome.action:<13} {outcome.name}"
+        lines.append(style(head, str(outcome.status)) + f"  {outcome.detail}")
     for change in report.unresolved:
-        label = _style(f"  {'not done':<8} {change.action:<13} {change.name}", "35", color)
+        label = style(f"  {'not done':<8} {change.action:<13} {change.name}", "not-done")
         lines.append(f"{label}  {change.why_unresolved}")
     counts = report.counts()
     if not report.outcomes and not plan.has_errors:

@@ -75,7 +75,7 @@ def test_json_format_lists_accounts_skipped_and_problems(tmp_path: Path, cli: Cl
     assert result.code == 1
     assert data["valid"] is False
     assert "every-field-bot-0123456789-abcdefg" in data["accounts"]
-    assert {s["type"] for s in data["skipped"]} == {"team"}
+    assert {(s["type"], s["reason"]) for s in data["skipped"]} == {("team", "other-type"), (None, "not-a-manifest")}
     first = data["problems"][0]
     assert set(first) == {"file", "line", "col", "severity", "message", "path"}
     assert first["file"] == "auto-rotate.yaml" and first["path"].startswith("$.auto_rotate")

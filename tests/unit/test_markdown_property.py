@@ -52,6 +52,9 @@ HOSTILE = [
     "deadbeefcafe0123456789",
 ]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(min_size=0, max_size=400))
+# Access cells show a value with a suffix (" (new account)"), within the 300-character cell cap: long values are
+# cut with "…" by design (render/markdown.py); the resource cell joins two values, so each stays under 140.
+cell_values = st.one_of(st.sampled_from([h for h in HOSTILE if len(h) <= 140]), st.text(min_size=0, max_size=140))
 
 
 class _Inspector(HTMLParser):
@@ -170,7 +173,14 @@ def test_hostile_values_render_literally_and_inertly(before: str, after: str, pa
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(account=values, role=values, fqn=values, binding=values, resource_type=values, high=st.booleans())
+@given(
+    account=cell_values,
+    role=cell_values,
+    fqn=cell_values,
+    binding=cell_values,
+    resource_type=cell_values,
+    high=st.booleans(),
+)
 def test_hostile_access_rows_render_literally_and_inertly(
     account: str, role: str, fqn: str, binding: str, resource_type: str, high: bool
 ) -> None:
