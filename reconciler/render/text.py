@@ -192,6 +192,9 @@ def apply_text(report: ApplyReport, style: Styler = plain) -> str:
     for change in report.unresolved:
         label = style(f"  {'not done':<8} {change.action:<13} {change.name}", "not-done")
         lines.append(f"{label}  {change.why_unresolved}")
+    if report.still_differs:
+        lines += ["", "Still differs (the control plane, read again after the writes):"]
+        lines += [style(f"  {'differs':<8} {c.action:<13} {c.name}", "not-done") for c in report.still_differs]
     counts = report.counts()
     if not report.outcomes and not plan.has_errors:
         lines.append("  Nothing to do: the control plane matches Git.")
