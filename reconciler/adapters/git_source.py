@@ -10,6 +10,7 @@ import posixpath
 import re
 import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -430,3 +431,40 @@ def unignored_work_tree(folder: Path) -> Path | None:
     except git.GitCommandError:
         return top
     return None
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """What Git says about the folder apply runs in: the branch checked out (None: detached), the commit a ref
+    (or HEAD) names, and the default branch (origin/HEAD's target; None: no remote, or unknown) with its
+    commit here."""
+
+    branch: str | None
+    head: str | None
+    default_branch: str | None
+    default_head: str | None
+
+
+def checkout_of(root: str, ref: str | None) -> Checkout:
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return Checkout(None, None, None, None)
+
+    def commit(name: str) -> str | None:
+        try:
+            return str(repo.commit(name).hexsha)
+        except (git.BadName, ValueError, git.GitCommandError):
+            return None
+
+    branch = None if repo.head.is_detached or ref not in (None, "HEAD") else repo.active_branch.name
+    if ref is not None and ref != "HEAD" and commit(f"refs/heads/{ref}") is not None:
+        branch = ref  # --ref names a local branch
+    try:
+        default = repo.git.symbolic_ref("--short", "refs/remotes/origin/HEAD").removeprefix("origin/")
+    except git.GitCommandError:
+        default = None
+    default_head = (commit(f"refs/remotes/origin/{default}") or commit(f"refs/heads/{default}")) if default else None
+    return Checkout(branch, commit(ref or "HEAD"), default or None, default_head)

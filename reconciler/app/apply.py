@@ -7,20 +7,25 @@ from __future__ import annotations
 import asyncio
 
 from reconciler.adapters.token_dir import TokenDir
+from reconciler.app.gate import Where
 from reconciler.app.plan import PlanRequest, client_for, fresh_plan
-from reconciler.app.validate import load_repository
+from reconciler.app.validate import LoadedRepository, load_repository
 from reconciler.domain.executor import execute
 from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.review import match_reviewed
 
 
-def apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> ApplyReport:
-    return asyncio.run(_apply(request, reviewed, force))
-
-
-async def _apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> ApplyReport:
+def apply(request: PlanRequest, reviewed: Plan | None, force: bool, where: Where | None = None) -> ApplyReport:
+    """Raises ApplyRefused before anything is read from the control plane when `where` says apply may not
+    run there (`app/gate.py`)."""
     repository = load_repository(request.source, request.today)
+    if where is not None:
+        where.check(repository.config.apply_branch)
+    return asyncio.run(_apply(request, repository, reviewed, force))
+
+
+async def _apply(request: PlanRequest, repository: LoadedRepository, reviewed: Plan | None, force: bool) -> ApplyReport:
     async with client_for(request.connection, repository) as client:
         fresh = await fresh_plan(request, repository, client)
         to_apply, refused = match_reviewed(fresh, reviewed, force)

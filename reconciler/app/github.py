@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from reconciler.adapters.git_history import GitHistory
 from reconciler.adapters.github.actions import SUMMARY_LIMIT, append_summary, set_outputs
@@ -38,6 +39,9 @@ DRIFT_LABEL = "drift"
 DRIFT_TITLE = "Drift: the control plane differs from Git"
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class Published:
     messages: tuple[str, ...]
@@ -61,13 +65,18 @@ def _links(context: GitHubContext, environment: str, sha: str | None = None) -> 
     )
 
 
-def _with_github(context: GitHubContext, use: Callable[[GitHub], str]) -> str:
+def _with_github(context: GitHubContext, use: Callable[[GitHub], T]) -> T:
     """Run `use` with a GitHub client for this context (its time budget too), closed afterwards."""
     context.require_token()
     budget = context.budget
     policy = POLICY if budget is None else replace(POLICY, deadline=budget, retry_after_cap=budget)
     with GitHub(context.api_url, context.token, context.repository, login=context.login, policy=policy) as github:
         return use(github)
+
+
+def branch_tip(context: GitHubContext, branch: str) -> str | None:
+    """The commit `branch` points at on GitHub now (None: GitHub does not say; a warning is printed)."""
+    return _with_github(context, lambda github: github.branch_tip(branch))
 
 
 def summary_room(context: GitHubContext) -> int:

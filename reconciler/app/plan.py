@@ -10,13 +10,13 @@ from datetime import date
 from pathlib import Path
 
 from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
-from reconciler.adapters.controlplane.errors import ListingChanged, Rejected
+from reconciler.adapters.controlplane.errors import ListingChanged, PermissionDenied, Rejected
 from reconciler.adapters.git_source import unignored_work_tree
 from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.validate import LoadedRepository, load_repository
 from reconciler.domain.errors import TokenSinkError
 from reconciler.domain.grants import accounts_named
-from reconciler.domain.kinds import KINDS, rules_for
+from reconciler.domain.kinds import KINDS
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.planner import PlanOptions, access_of, make_changes
 from reconciler.domain.ports import ControlPlane, ManifestSource
@@ -126,7 +126,7 @@ async def confirm_absent(changes: Sequence[Change], client: ControlPlane) -> tup
 
 def _invisible(change: Change) -> str:
     return (
-        f"the name {change.name} is taken by a {rules_for(change.kind).noun.removesuffix('s')} this credential "
+        f"the name {change.name} is taken by a {str(change.kind).replace('-', ' ')} this credential "
         "cannot see: creating it would overwrite that one; plan with a credential that reads every account in "
         "scope (README: what the plan credential needs), or rename yours"
     )
@@ -161,6 +161,9 @@ async def _dry_run(changes: Sequence[Change], client: ControlPlane, accounts: se
             await client.dry_run(change.kind, change.desired or {})
         except Rejected as exc:
             return change.with_errors(f"the control plane rejects it: {exc}")
+        except PermissionDenied:  # a read-only plan credential (README): the write's own credential decides
+            note = "not dry-run: this credential may not write (403); the control plane validates it at apply"
+            return replace(change, warnings=(*change.warnings, note))
         return change
 
     deferred = {c.key for c in changes if _dry_runs(c) and not set(accounts_named(c.desired or {})) <= accounts}

@@ -33,17 +33,24 @@ from reconciler.domain.errors import ExitCode
 @output_options("apply report")
 @click.option("--github-report", is_flag=True, help="Comment the report on the merged pull request.")
 @environment_option
+@click.option("--skip-ref-check", is_flag=True,
+              help="Apply whatever is checked out, even another branch than apply.branch (default: the default "
+                   "branch) or a commit that is no longer its tip. Never in a pull-request event.")  # fmt: skip
 def apply(path: str, ref: str | None, today: date | None, token_dir: Path | None, allow_mass_delete: bool,
           plan_file: Path | None, force: bool, output_format: str | None, out: Path | None, github_report: bool,
-          environment: str) -> int:  # fmt: skip
+          environment: str, skip_ref_check: bool) -> int:  # fmt: skip
     """Converge the control plane to the manifests under PATH: re-plan against live state, then create,
-    update and (with prune) delete, each account on its own; exit 0 only when everything converged."""
+    update and (with prune) delete, each account on its own, and plan again: exit 0 only when that plan
+    finds nothing left to do. Refuses in a pull-request event, on another branch than the one it deploys,
+    and (in GitHub Actions) on a commit that is no longer that branch's tip."""
     from reconciler.app.apply import apply as run_apply
+    from reconciler.app.gate import Where
     from reconciler.domain.plan import Plan
     from reconciler.render.reporters import JsonReporter
 
     reviewed = Plan.from_json(plan_file.read_text(encoding="utf-8")) if plan_file else None
-    report = run_apply(plan_request(path, ref, today, token_dir, allow_mass_delete), reviewed, force)
+    where = Where(path, ref, os.environ, skip_ref_check)
+    report = run_apply(plan_request(path, ref, today, token_dir, allow_mass_delete), reviewed, force, where)
     show(reporter_for(output_format).apply(report), JsonReporter().apply(report), out, output_format)
     if github_report or in_actions():
         from reconciler.app.github import github_context, publish_apply

@@ -78,6 +78,7 @@ class RepoConfig:
     prune: PrunePolicy = field(default_factory=PrunePolicy)
     policy: Policy = field(default_factory=Policy)
     concurrency: int = DEFAULT_CONCURRENCY
+    apply_branch: str | None = None  # the branch apply converges from; None: the repository's default branch
 
 
 def default_owner_value(repository_id: str) -> str:
@@ -151,4 +152,5 @@ def config_from_data(data: Mapping[str, Any] | None, identity: RepositoryIdentit
         prune=PrunePolicy(**prune),
         policy=policy_from_data(policy),
         concurrency=data.get("concurrency", DEFAULT_CONCURRENCY),
+        apply_branch=data.get("apply", {}).get("branch"),
     )

@@ -38,6 +38,10 @@ class UsageError(ReconcilerError):
     `usage_exit_code(...)`: 2, or 1 under --detailed-exitcode."""
 
 
+class ApplyRefused(ReconcilerError):
+    """Apply may not run here: a pull-request event, another branch, a commit that is no longer the tip."""
+
+
 class ConfigError(ReconcilerError):
     """reconciler.yaml or the environment is invalid."""
 

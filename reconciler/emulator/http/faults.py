@@ -61,10 +61,38 @@ class Fault:
 
 
 @dataclass
+class ListingRace:
+    """Changes made once, just before the unfiltered account listing serves the page at `offset`: what other
+    writers do between two pages of a real listing."""
+
+    offset: int
+    delete: str | None = None  # an account name
+    create: dict[str, Any] | None = None  # a manifest
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> ListingRace:
+        create = body.get("create")
+        delete = body.get("delete")
+        return cls(
+            offset=int(body.get("offset", 0)),
+            delete=None if delete is None else str(delete),
+            create=create if isinstance(create, dict) else None,
+        )
+
+
+@dataclass
 class Faults:
     latency_ms: int = 0
     scripted: list[Fault] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
+    races: list[ListingRace] = field(default_factory=list)
+
+    def races_at(self, offset: int) -> list[ListingRace]:
+        """The listing races due before the page at `offset`, removed: each happens once."""
+        due = [race for race in self.races if race.offset == offset]
+        self.races = [race for race in self.races if race.offset != offset]
+        return due
+
     held: int = 0  # responses held so far (`holdResponse`): a test waits for this before killing its client
 
 
@@ -98,7 +126,6 @@ class FaultsAndLatency:
             await self._app(scope, receive, self._holding())
         else:
             await self._app(scope, receive, send)
-
 
     def _holding(self) -> Send:
         """Let the app commit, then wait for good instead of answering."""
