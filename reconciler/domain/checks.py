@@ -9,7 +9,7 @@ from datetime import date
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.destinations import repository_clashes
 from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, subjects_of
-from reconciler.domain.kinds import DEFAULT_AUTO_ROTATE, rules_for
+from reconciler.domain.kinds import DEFAULT_AUTO_ROTATE, in_scope, rules_for
 from reconciler.domain.policy import violations
 from reconciler.domain.resources import DesiredResource
 from reconciler.domain.values import Manifest, Problem, format_json_path
@@ -34,6 +34,7 @@ def check_resources(
     for kind in Kind:
         problems.extend(_duplicate_names([r for r in resources if r.kind == kind]))
     problems.extend(repository_clashes(resources))
+    problems.extend(_out_of_scope(resources, config))
     for resource in resources:
         if resource.kind == Kind.VIRTUAL_ACCOUNT:
             problems.extend(_rotation_window(resource))
@@ -76,6 +77,22 @@ def rotation_settings(manifest: Manifest) -> tuple[int, int] | None:
     if not isinstance(interval, int) or not isinstance(grace, int):
         return None  # the schema reports the type
     return interval, grace
+
+
+def _out_of_scope(resources: Sequence[DesiredResource], config: RepoConfig) -> list[Problem]:
+    """A warning at each manifest outside the repository's own `scope:`: plan, apply and drift ignore it."""
+    kept = set(map(id, in_scope(resources, (), config.scope).desired))
+    return [
+        Problem(
+            r.position_of(("name",)),
+            f"{r.name} is outside this repository's scope ({config.scope.describe()}): plan, apply and drift "
+            "ignore it; widen scope: in reconciler.yaml or remove the manifest",
+            format_json_path(("name",)),
+            Severity.WARNING,
+        )
+        for r in resources
+        if id(r) not in kept
+    ]
 
 
 def _duplicate_names(resources: Sequence[DesiredResource]) -> list[Problem]:

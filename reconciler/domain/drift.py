@@ -14,7 +14,7 @@ from reconciler.domain.config import RepoConfig
 from reconciler.domain.destinations import shared_live
 from reconciler.domain.diff import FieldDiff, FieldDiffData, diff
 from reconciler.domain.grants import LEGACY, accounts_named, grants_of
-from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for, in_scope
 from reconciler.domain.ownership import Holder, token_pending
 from reconciler.domain.resources import DesiredResource, LiveResource
 from reconciler.domain.token_life import RENEW, dies_first
@@ -102,14 +102,17 @@ class DriftReport:
 def detect_drift(
     desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, today: date
 ) -> tuple[Finding, ...]:
-    context = context_for(desired, live, config.ownership, config.adopt)
+    """Findings on the resources in the configured scope (`kinds.in_scope`); a destination shared with any
+    live account, in scope or not, is still reported for the account in scope."""
+    scoped = in_scope(desired, live, config.scope)
+    context = context_for(scoped.desired, scoped.live, config.ownership, config.adopt)
     findings: list[Finding] = []
     for rules in KINDS:
-        wanted = [d for d in desired if d.kind == rules.kind]
-        held = [r for r in live if r.kind == rules.kind]
+        wanted = [d for d in scoped.desired if d.kind == rules.kind]
+        held = [r for r in scoped.live if r.kind == rules.kind]
         findings.extend(_kind_findings(rules, wanted, held, config, today, context))
-    findings.extend(_legacy_grants_outside_git(desired, live, config, context))
-    findings.extend(_shared_destinations(desired, live, context))
+    findings.extend(_legacy_grants_outside_git(scoped.desired, scoped.live, config, context))
+    findings.extend(_shared_destinations(scoped.desired, live, context))
     return tuple(sorted(findings, key=lambda f: (f.name, f.kind, f.resource_kind)))
 
 
