@@ -11,7 +11,7 @@ from reconciler.app.validate import load_repository
 from reconciler.domain.executor import execute
 from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
-from reconciler.domain.review import match_reviewed
+from reconciler.domain.review import match_reviewed, verify_origin
 
 
 def apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> ApplyReport:
@@ -22,6 +22,8 @@ async def _apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> Ap
     repository = load_repository(request.source, request.today)
     async with client_for(request.connection, repository) as client:
         fresh = await fresh_plan(request, repository, client)
+        if reviewed is not None and not force:
+            verify_origin(fresh, reviewed)  # before any write
         to_apply, refused = match_reviewed(fresh, reviewed, force)
         sink = TokenDir(request.token_dir) if request.token_dir is not None else None
         outcomes = await execute(to_apply, client, sink)  # reports every resource; never raises for one

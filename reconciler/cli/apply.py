@@ -10,11 +10,13 @@ import click
 
 from reconciler.cli.options import (
     environment_option,
+    guard_embedded,
     in_actions,
     mass_delete_option,
     notice,
     output_options,
     plan_request,
+    read_plan_file,
     reporter_for,
     show,
     source_options,
@@ -27,7 +29,7 @@ from reconciler.domain.errors import ExitCode
 @source_options
 @token_dir_option
 @mass_delete_option
-@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--plan", "plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE",
               help="Apply only what this reviewed plan approved; refuse accounts changed since.")  # fmt: skip
 @click.option("--force", is_flag=True, help="With --plan: apply the fresh plan even where it differs.")
 @output_options("apply report")
@@ -42,8 +44,14 @@ def apply(path: str, ref: str | None, today: date | None, token_dir: Path | None
     from reconciler.domain.plan import Plan
     from reconciler.render.reporters import JsonReporter
 
-    reviewed = Plan.from_json(plan_file.read_text(encoding="utf-8")) if plan_file else None
-    report = run_apply(plan_request(path, ref, today, token_dir, allow_mass_delete), reviewed, force)
+    if github_report:
+        from reconciler.app.github import check_flags, github_context
+
+        check_flags(github_context(os.environ), report=True)
+    reviewed = Plan.from_json(read_plan_file(plan_file)) if plan_file else None
+    request = plan_request(path, ref, today, token_dir, allow_mass_delete)
+    guard_embedded(request, "apply")
+    report = run_apply(request, reviewed, force)
     show(reporter_for(output_format).apply(report), JsonReporter().apply(report), out, output_format)
     if github_report or in_actions():
         from reconciler.app.github import github_context, publish_apply

@@ -10,6 +10,7 @@ import click
 
 from reconciler.cli.options import (
     environment_option,
+    guard_embedded,
     in_actions,
     notice,
     output_options,
@@ -38,7 +39,13 @@ def drift(path: str, ref: str | None, today: date | None, output_format: str | N
     from reconciler.app.drift import drift as detect
     from reconciler.render.reporters import JsonReporter
 
-    report = detect(plan_request(path, ref, today))
+    if github_issue:
+        from reconciler.app.github import check_flags, github_context
+
+        check_flags(github_context(os.environ), issue=True)
+    request = plan_request(path, ref, today)
+    guard_embedded(request, "drift")
+    report = detect(request)
     show(reporter_for(output_format).drift(report), JsonReporter().drift(report), out, output_format)
     if github_issue or in_actions():
         from reconciler.app.github import github_context, publish_drift

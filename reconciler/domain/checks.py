@@ -134,23 +134,34 @@ def _rotation_window(account: DesiredResource) -> list[Problem]:
     ]
 
 
-def _expiry_in_past(account: DesiredResource, today: date) -> list[Problem]:
-    raw = account.manifest.get("expiration_date")
+def past_expiry(manifest: Manifest, today: date) -> str | None:
+    """The manifest's `expiration_date` when it is before `today`, else None (also for a malformed date, which
+    the schema reports)."""
+    raw = manifest.get("expiration_date")
     if not isinstance(raw, str):
-        return []
+        return None
     try:
-        expires = date.fromisoformat(raw)
+        return raw if date.fromisoformat(raw) < today else None
     except ValueError:
-        return []  # the schema already reported the format
-    if expires >= today:
+        return None
+
+
+def _expiry_in_past(account: DesiredResource, today: date) -> list[Problem]:
+    """A warning, not an error: whether a past date is a mistake depends on the control plane, which validate
+    does not read. Plan refuses it where the change sets it (a new account, a changed date); for an account
+    that already carries it, plan warns and drift reports the account as expired."""
+    raw = past_expiry(account.manifest, today)
+    if raw is None:
         return []
     path = ("expiration_date",)
     return [
         Problem(
             account.position_of(path),
-            f"Expiration date of the virtual account {raw} is in the past (today is {today} UTC); "
-            "move it forward or remove the account",
+            f"Expiration date of the virtual account {raw} is in the past (today is {today} UTC): plan refuses "
+            "to set it on a new account or as a new date; an account that already has it has expired (drift "
+            "reports it). Move it forward or remove the account",
             format_json_path(path),
+            Severity.WARNING,
         )
     ]
 

@@ -41,7 +41,9 @@ class DriftData(TypedDict):
     revision: Annotated[str | None, "The Git commit compared; null for a working tree."]
     control_plane: str
     checked_at: Annotated[str, "When the control plane was read, `yyyy-mm-dd hh:mm UTC`."]
-    fingerprint: Annotated[str, "sha256 over the findings' identities: changes only when the findings do."]
+    fingerprint: Annotated[
+        str, "sha256 over the drift findings' identities (not managed-elsewhere): changes only when they do."
+    ]
     findings: list[FindingData]
 
 
@@ -76,12 +78,18 @@ class DriftReport:
     checked_at: str
 
     @property
+    def drift(self) -> tuple[Finding, ...]:
+        """The findings that are drift (not those listed for information: accounts managed elsewhere)."""
+        return tuple(f for f in self.findings if f.kind.is_drift)
+
+    @property
     def has_drift(self) -> bool:
-        return bool(self.findings)
+        return bool(self.drift)
 
     @property
     def fingerprint(self) -> str:
-        return sha256_hex(canonical_json([f.identity() for f in self.findings]))
+        """Over the drift findings only: an account another repository creates does not edit the issue."""
+        return sha256_hex(canonical_json([f.identity() for f in self.drift]))
 
     def kind_counts(self) -> dict[DriftKind, int]:
         """How many findings of each kind, in the vocabulary's order, kinds with none left out."""
@@ -176,11 +184,10 @@ def _absent_findings(
     if ownership.ours:
         detail = "carries this repository's ownership tag but is not in Git"
         return [Finding(DriftKind.ORPHANED, rules.kind, resource.name, detail)]
-    if ownership.holder == Holder.OTHER:
-        detail = f"managed elsewhere ({config.ownership.key}={ownership.other})"
-    else:
-        detail = "not managed from Git"
-    return [Finding(DriftKind.UNMANAGED, rules.kind, resource.name, detail)]
+    if ownership.holder == Holder.OTHER:  # a shared tenant: another repository's account is not drift here
+        detail = f"managed elsewhere ({config.ownership.key}={ownership.other}); for information, not drift"
+        return [Finding(DriftKind.MANAGED_ELSEWHERE, rules.kind, resource.name, detail)]
+    return [Finding(DriftKind.UNMANAGED, rules.kind, resource.name, "not managed from Git")]
 
 
 def _undeclared_binding(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from reconciler.domain.access import access_changes
+from reconciler.domain.checks import past_expiry
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.destinations import guard_destinations
 from reconciler.domain.diff import FieldDiff, diff
@@ -108,6 +109,11 @@ def _plan_resource(
         resource_id=live.id if live else None,
         live_fingerprint=live.fingerprint if live else None,
     )
+    expired = past_expiry(resource.manifest, options.today) if rules.issues_tokens else None
+    if expired is not None and (live is None or live.manifest.get("expiration_date") != expired):
+        blocked.append(f"sets expiration_date {expired}, which is in the past (today is {options.today} UTC)")
+    elif expired is not None:
+        warnings.append(f"expired on {expired} (today is {options.today} UTC): move expiration_date forward")
     if live is None:
         return _plan_create(rules, base, blocked, warnings, config, options)
     ownership = rules.ownership(live, context)

@@ -32,6 +32,7 @@ _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "false": False}
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON's (and JavaScript's) largest exactly represented integer
 _STR_TAG = "tag:yaml.org,2002:str"
 # How a YAML 1.1 reader (PyYAML's safe_load, as `tfy apply` uses) types plain scalars: {first char: [(tag, regex)]}.
 _YAML11_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -363,15 +364,29 @@ class _Builder:
             elif value in _BOOLS:
                 value = _BOOLS[value]
             elif _INT.fullmatch(value):
-                value = int(value)
+                value = self._integer(value, event)
             elif value == "<<" and self._expects_key():
                 self._reject(event, "YAML merge keys (<<) are not allowed; write the keys out")
                 self._add(_DROP, event)
                 return
         key_path = (*self._stack[-1].path, value) if self._expects_key() and isinstance(value, str) else None
         path = self._add(value, event)
-        if plain and isinstance(value, str):
+        if plain and isinstance(value, str) and not _INT.fullmatch(value):  # an integer kept as text is an error
             self._note_retyped(value, key_path or path, event)
+
+    def _integer(self, text: str, event: yaml.ScalarEvent) -> int | str:
+        """A plain decimal integer, within what a JSON API carries exactly (I-JSON, RFC 7493 §2.2: the integers
+        of an IEEE 754 double, |n| <= 2**53 - 1; the control plane's JSON and every tool between cannot carry
+        more). Outside that range (or too long to read at all), a positioned error; the text stays a string."""
+        if len(text.lstrip("+-")) <= len(str(MAX_SAFE_INTEGER)) and abs(number := int(text)) <= MAX_SAFE_INTEGER:
+            return number
+        digits = len(text.lstrip("+-"))
+        self._reject(
+            event,
+            f"whole number out of range ({digits} digits): numbers in a manifest must lie between "
+            f"-{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}, the integers JSON carries exactly",
+        )
+        return text
 
     def _note_retyped(self, text: str, path: JsonPath | None, event: yaml.Event) -> None:
         reading = yaml11_reading(text)
