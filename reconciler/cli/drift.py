@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import (
+    CONTROL_PLANE_ENV,
     environment_option,
     guard_embedded,
     in_actions,
@@ -22,7 +23,7 @@ from reconciler.cli.options import (
 from reconciler.domain.errors import ExitCode
 
 
-@click.command()
+@click.command(epilog=CONTROL_PLANE_ENV)
 @source_options
 @output_options("drift report (drift.json)")
 @click.option(

@@ -20,7 +20,12 @@ from reconciler.domain.errors import ExitCode, ReconcilerError, UsageError, usag
 from reconciler.render.safe import masked
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100, "show_default": True},
+    epilog="Environment: TFY_HOST and TFY_API_KEY (else `tfy login`'s session; with neither, the embedded control "
+    "plane in PATH/.reconciler/), GITHUB_ACTIONS and the GitHub variables, NO_COLOR, FORCE_COLOR, RECONCILER_DEBUG=1 "
+    "(as --debug). `reconciler COMMAND --help` says what each command reads.",
+)
 @debug_option
 @color_option
 @click.version_option(__version__)

@@ -45,6 +45,21 @@ ROLE_STYLES: dict[str, dict[str, Any]] = {
 }
 
 
+CONTROL_PLANE_ENV = (
+    "Environment: TFY_HOST and TFY_API_KEY name the control plane and its key (else the session `tfy login` "
+    "saved in ~/.truefoundry/credentials.json; with neither, the embedded control plane in "
+    "PATH/.reconciler/control-plane.db, refused by apply and drift in GitHub Actions unless "
+    "RECONCILER_ALLOW_EMBEDDED=1). GITHUB_ACTIONS=true adds the job summary and step outputs; the GitHub flags "
+    "read GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_EVENT_PATH. NO_COLOR, FORCE_COLOR and RECONCILER_DEBUG=1 "
+    "as for every command."
+)
+VALIDATE_ENV = (
+    "Environment: GITHUB_ACTIONS=true makes github the default format and adds the job summary; in a pull "
+    "request (GITHUB_BASE_REF) the policy is read from the base branch. NO_COLOR, FORCE_COLOR and "
+    "RECONCILER_DEBUG=1 as for every command."
+)
+
+
 def today_utc() -> date:
     return datetime.now(UTC).date()
 

@@ -58,17 +58,16 @@ def serve(options: ServeOptions, on_ready: Callable[[str, str], None]) -> None:
     """Run until Ctrl-C (uvicorn shuts down cleanly on SIGINT/SIGTERM). Raises `OSError` when the address
     cannot be bound and `TenantError` for a bad tenant file, before serving anything."""
     sock = bind(options.host, options.port)
-    app = create_app(options.db, options.admin_token, options.tenant, options.test_controls, options.latency_ms)
-    host, port = options.host, options.port
-    token = app.state.emulator.backend.admin_token
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        timeout_graceful_shutdown=3,  # requests held by an injected latency must not block Ctrl-C
-    )
     with sock:
+        app = create_app(options.db, options.admin_token, options.tenant, options.test_controls, options.latency_ms)
+        token = app.state.emulator.backend.admin_token
+        config = uvicorn.Config(
+            app,
+            host=options.host,
+            port=options.port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=3,  # requests held by an injected latency must not block Ctrl-C
+        )
         _AnnouncingServer(config, lambda url: on_ready(url, token)).run(sockets=[sock])

@@ -250,8 +250,13 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     reason = exc.problem or exc.context or "invalid YAML"
+    opened = exc.context_mark
+    if opened is not None and exc.context and "end of stream" in reason:
+        # an unclosed quote or bracket: libyaml notices at the end of the file; the place to fix is where the
+        # construct opened ("while scanning a quoted scalar" at line 2), so that is the position reported
+        mark, reason = opened, f"{reason} {exc.context} that starts here (never closed)"
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if "maximum nesting depth" in reason:  # libyaml >= 0.2.6 stopped first: still our words
         return Problem(Position(file, line, col), _TOO_DEEP)
     return Problem(Position(file, line, col), f"invalid YAML: {reason}")
