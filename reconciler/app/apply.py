@@ -10,27 +10,37 @@ from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.gate import Where
 from reconciler.app.plan import PlanRequest, client_for, fresh_plan
 from reconciler.app.validate import LoadedRepository, load_repository
-from reconciler.domain.executor import execute
+from reconciler.domain.executor import Progress, execute
 from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
-from reconciler.domain.review import match_reviewed
+from reconciler.domain.review import match_reviewed, verify_origin
 
 
-def apply(request: PlanRequest, reviewed: Plan | None, force: bool, where: Where | None = None) -> ApplyReport:
+def apply(
+    request: PlanRequest,
+    reviewed: Plan | None,
+    force: bool,
+    where: Where | None = None,
+    progress: Progress | None = None,
+) -> ApplyReport:
     """Raises ApplyRefused before anything is read from the control plane when `where` says apply may not
     run there (`app/gate.py`)."""
     repository = load_repository(request.source, request.today)
     if where is not None:
         where.check(repository.config.apply_branch)
-    return asyncio.run(_apply(request, repository, reviewed, force))
+    return asyncio.run(_apply(request, repository, reviewed, force, progress))
 
 
-async def _apply(request: PlanRequest, repository: LoadedRepository, reviewed: Plan | None, force: bool) -> ApplyReport:
+async def _apply(
+    request: PlanRequest, repository: LoadedRepository, reviewed: Plan | None, force: bool, progress: Progress | None
+) -> ApplyReport:
     async with client_for(request.connection, repository) as client:
         fresh = await fresh_plan(request, repository, client)
+        if reviewed is not None and not force:
+            verify_origin(fresh, reviewed)  # before any write
         to_apply, refused = match_reviewed(fresh, reviewed, force)
         sink = TokenDir(request.token_dir) if request.token_dir is not None else None
-        outcomes = await execute(to_apply, client, sink)  # reports every resource; never raises for one
+        outcomes = await execute(to_apply, client, sink, progress)  # reports every resource; never raises for one
         ordered = tuple(sorted([*outcomes, *refused], key=lambda o: (o.name, o.kind)))
         # converged is measured: what the control plane holds now, read again (a concurrent apply, a failure)
         after = await fresh_plan(request, repository, client, dry_runs=False) if outcomes else None

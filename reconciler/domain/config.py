@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler.domain.scope import Scope, scope_from_data
+
 CONFIG_FILE = "reconciler.yaml"
 DEFAULT_TAG_KEY = "managed-by"
 DEFAULT_CONCURRENCY = 8
@@ -79,6 +81,7 @@ class RepoConfig:
     policy: Policy = field(default_factory=Policy)
     concurrency: int = DEFAULT_CONCURRENCY
     apply_branch: str | None = None  # the branch apply converges from; None: the repository's default branch
+    scope: Scope = field(default_factory=Scope)  # what plan, drift and prune consider (scope.py)
 
 
 def default_owner_value(repository_id: str) -> str:
@@ -153,4 +156,5 @@ def config_from_data(data: Mapping[str, Any] | None, identity: RepositoryIdentit
         policy=policy_from_data(policy),
         concurrency=data.get("concurrency", DEFAULT_CONCURRENCY),
         apply_branch=data.get("apply", {}).get("branch"),
+        scope=scope_from_data(data.get("scope", {})),
     )
