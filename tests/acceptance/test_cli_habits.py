@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,17 +13,9 @@ import pytest
 
 from reconciler.cli.options import ROLE_STYLES
 from reconciler.render.text import ROLES
-from tests.conftest import REPO_ROOT, TODAY, CliRunner, commit_all, git
+from tests.conftest import REPO_ROOT, TODAY, CliRunner
 
 ESC = "\x1b["
-
-
-@pytest.fixture
-def example(git_repo: Path) -> Path:
-    shutil.copytree(REPO_ROOT / "manifests-example", git_repo, dirs_exist_ok=True)
-    git(git_repo, "remote", "add", "origin", "https://github.com/acme/accounts.git")
-    commit_all(git_repo, "example")
-    return git_repo
 
 
 @pytest.mark.parametrize(

@@ -4,22 +4,11 @@ error exits 2 (click's convention), other errors 1; a bug exits 3."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, TODAY, CliRunner, commit_all, git
-
-
-@pytest.fixture
-def example(git_repo: Path) -> Path:
-    """A Git repository holding a copy of manifests-example (planned against the embedded control plane)."""
-    shutil.copytree(REPO_ROOT / "manifests-example", git_repo, dirs_exist_ok=True)
-    git(git_repo, "remote", "add", "origin", "https://github.com/acme/accounts.git")
-    commit_all(git_repo, "example")
-    return git_repo
-
+from tests.conftest import TODAY, CliRunner
 
 USAGE_ERRORS = [
     pytest.param(["--bogus-flag"], id="unknown option"),

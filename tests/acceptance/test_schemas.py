@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from reconciler.schema import PUBLISHED_SCHEMAS
-from tests.conftest import REPO_ROOT, TODAY, CliRunner, commit_all, git
+from tests.conftest import REPO_ROOT, TODAY, CliRunner
 
 MODELINE = re.compile(r"yaml-language-server:\s*\$schema=(\S+)")
 
@@ -20,14 +20,6 @@ MODELINE = re.compile(r"yaml-language-server:\s*\$schema=(\S+)")
 def published(name: str) -> jsonschema.Draft202012Validator:
     schema = json.loads((REPO_ROOT / "schemas" / name).read_text("utf-8"))
     return jsonschema.Draft202012Validator(schema)
-
-
-@pytest.fixture
-def example(git_repo: Path) -> Path:
-    shutil.copytree(REPO_ROOT / "manifests-example", git_repo, dirs_exist_ok=True)
-    git(git_repo, "remote", "add", "origin", "https://github.com/acme/accounts.git")
-    commit_all(git_repo, "example")
-    return git_repo
 
 
 def test_plan_apply_and_drift_documents_match_their_published_schemas(
