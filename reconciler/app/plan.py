@@ -103,7 +103,7 @@ def _unwritable(token_dir: Path | None) -> str:
 
 
 async def _dry_run(changes: Sequence[Change], client: ControlPlane, accounts: set[str]) -> tuple[Change, ...]:
-    """Ask the server to validate every create and update; a rejection becomes the change's error. A role
+    """Ask the server to validate every create, update and adoption; a rejection becomes the change's error. A role
     binding naming an account this plan creates cannot be dry-run before that account exists (the server
     checks its subjects): it is validated at apply, after its accounts, and the plan says so."""
 
@@ -124,4 +124,4 @@ async def _dry_run(changes: Sequence[Change], client: ControlPlane, accounts: se
 
 
 def _dry_runs(change: Change) -> bool:
-    return change.action in (Action.CREATE, Action.UPDATE) and change.desired is not None
+    return change.action in (Action.CREATE, Action.UPDATE, Action.ADOPT) and change.desired is not None

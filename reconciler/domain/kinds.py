@@ -14,12 +14,12 @@ Normalisation makes desired and live compare equal exactly when applying would c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from reconciler.domain.config import OwnershipTag
-from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, accounts_named, subjects_of
+from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, Grant, accounts_named, grants_of, subjects_of
 from reconciler.domain.ownership import (
     BOOKKEEPING_TAGS,
     Holder,
@@ -42,6 +42,8 @@ class OwnershipContext:
 
     tag: OwnershipTag
     owned_accounts: frozenset[str] = field(default_factory=frozenset)
+    # live account -> the grants its deprecated `permissions` made (they persist when the field is omitted)
+    legacy_grants: Mapping[str, frozenset[Grant]] = field(default_factory=dict)
 
 
 def context_for(
@@ -55,7 +57,8 @@ def context_for(
             continue
         if resource.name not in held or resource.name in adopt or claims(resource.manifest, tag):
             owned.add(resource.name)
-    return OwnershipContext(tag, frozenset(owned))
+    legacy = {name: frozenset(grants_of(Kind.VIRTUAL_ACCOUNT, r.manifest)) for name, r in held.items()}
+    return OwnershipContext(tag, frozenset(owned), {name: grants for name, grants in legacy.items() if grants})
 
 
 class ResourceRules(Protocol):
@@ -97,6 +100,11 @@ class ResourceRules(Protocol):
 
     def blockers(self, desired: Manifest, context: OwnershipContext) -> list[str]:
         """Reasons this kind refuses to write a desired resource, beyond policy."""
+        ...
+
+    def adopts(self, desired: Manifest, context: OwnershipContext) -> str | None:
+        """Why creating this resource only takes over what the control plane already does (the plan adopts it
+        rather than creating it), or None for a real create."""
         ...
 
 
@@ -158,6 +166,9 @@ class VirtualAccountRules:
     def blockers(self, desired: Manifest, context: OwnershipContext) -> list[str]:
         return []
 
+    def adopts(self, desired: Manifest, context: OwnershipContext) -> str | None:
+        return None  # a new account is always a create: it issues a token
+
 
 class RoleBindingRules:
     """Role bindings carry no tags (reference/role-bindings.md §2), so ownership follows their subjects: this
@@ -205,6 +216,23 @@ class RoleBindingRules:
             for name in accounts_named(desired)
             if name not in context.owned_accounts
         ]
+
+    def adopts(self, desired: Manifest, context: OwnershipContext) -> str | None:
+        """A new binding whose every subject is a live virtual account already holding every grant of it through
+        its deprecated `permissions` (as `reconciler migrate` and `reconciler import` write them) changes no
+        access: it takes those grants over."""
+        subjects = subjects_of(desired)
+        grants = set(grants_of(Kind.ROLE_BINDING, desired))
+        if not subjects or not grants or any(s.type != VIRTUAL_ACCOUNT_SUBJECT for s in subjects):
+            return None
+        if not all(grants <= context.legacy_grants.get(s.name, frozenset()) for s in subjects):
+            return None
+        names = sorted({s.name for s in subjects})
+        holds = "holds" if len(names) == 1 else "hold"
+        return (
+            f"takes over grants {', '.join(names)} already {holds} through deprecated permissions: the binding is "
+            "created, no access changes"
+        )
 
 
 VIRTUAL_ACCOUNTS = VirtualAccountRules()

@@ -22,7 +22,7 @@ from reconciler.domain.grants import AccessChange, AccessChangeData
 from reconciler.domain.values import JsonValue, Manifest, Position, Problem, ProblemData, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import Action, Kind
 
-PLAN_VERSION = 2
+PLAN_VERSION = 3  # 3: the `adopt` action
 MIN_OWNED_FOR_PERCENT_GUARD = 10  # octoDNS: a share of a handful of resources is too noisy to guard on
 
 

@@ -109,7 +109,7 @@ def _change_lines(change: Change, style: Styler) -> list[str]:
     if change.action == Action.CREATE and change.desired is not None and change.kind == Kind.VIRTUAL_ACCOUNT:
         hidden = {"type", "name", "permissions"}  # what it may do is in the access section, one line per grant
         lines += [f"      {key}: {_value(value)}" for key, value in change.desired.items() if key not in hidden]
-    elif change.action == Action.CREATE and change.desired is not None:
+    elif change.action in (Action.CREATE, Action.ADOPT) and change.desired is not None and change.resource_id is None:
         lines += [f"      subject: {subject}" for subject in subjects_of(change.desired)]
         lines += [f"      grants: {grant}" for grant in grants_of(change.kind, change.desired)]
     lines += [line for d in change.diffs for line in _diff_lines(d)]
@@ -124,8 +124,9 @@ def _change_lines(change: Change, style: Styler) -> list[str]:
 
 def plan_summary_line(plan: Plan) -> str:
     counts = plan.counts()
+    adopt = f"{counts[Action.ADOPT]} to adopt, " if counts[Action.ADOPT] else ""  # as Terraform's "to import"
     return (
-        f"Plan: {counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update, "
+        f"Plan: {adopt}{counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update, "
         f"{counts[Action.DELETE]} to delete, {counts[Action.RECOVER_TOKEN]} token(s) to recover, "
         f"{counts[Action.NO_OP]} unchanged, {counts[Action.CONFLICT]} conflict(s), "
         f"{counts[Action.BLOCKED]} blocked, {counts['errors']} error(s)."
