@@ -108,7 +108,8 @@ def test_adoption_by_config_or_by_the_manifests_own_tag_adds_the_ownership_tag()
     assert tagged.diffs == (FieldDiff(f"tags.{TAG.key}", DiffKind.ADD, None, TAG.value),)
     other = plan([desired("x-bot")], [live("x-bot", owner="va-reconciler:acme/other")], config(adopt=["x-bot"]))
     assert other["x-bot"].action == Action.ADOPT  # adopt: says take it over, whoever held it
-    assert other["x-bot"].diffs == (FieldDiff(f"tags.{TAG.key}", DiffKind.CHANGE, "va-reconciler:acme/other", TAG.value),)
+    retagged = FieldDiff(f"tags.{TAG.key}", DiffKind.CHANGE, "va-reconciler:acme/other", TAG.value)
+    assert other["x-bot"].diffs == (retagged,)
 
 
 def test_adopting_an_account_that_also_changes_is_an_update() -> None:
