@@ -84,6 +84,12 @@ class ResourceRules(Protocol):
 
     def normalize(self, manifest: Manifest) -> dict[str, JsonValue]: ...
 
+    def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
+        """A live manifest as a person declares it: server defaults and the reconciler's bookkeeping left out,
+        unset (null) fields dropped, in its own key order. `normalize` of the result equals `normalize` of the
+        input: applying it changes nothing."""
+        ...
+
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
         """Both sides normalised; fields the server keeps when desired omits them are dropped from live."""
         ...
@@ -114,6 +120,19 @@ def as_set(items: Iterable[JsonValue]) -> list[JsonValue]:
     return [unique[key] for key in sorted(unique)]
 
 
+def _set_fields(value: Manifest) -> dict[str, JsonValue]:
+    """The mapping without its null (unset) fields, at every depth."""
+    return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+
+
+def _without_nulls(value: JsonValue) -> JsonValue:
+    if isinstance(value, dict):
+        return _set_fields(value)
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value if item is not None]
+    return value
+
+
 class VirtualAccountRules:
     kind = Kind.VIRTUAL_ACCOUNT
     order = 0
@@ -138,6 +157,20 @@ class VirtualAccountRules:
         store = result.get("secret_store_config")
         if isinstance(store, dict) and "type" not in store:
             result["secret_store_config"] = {"type": "secret-store", **store}
+        tags = result.get("tags")
+        if isinstance(tags, dict):
+            kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
+            if kept:
+                result["tags"] = kept
+            else:
+                del result["tags"]
+        return result
+
+    def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
+        result = {**_set_fields(manifest), "type": self.kind.value}
+        rotate = result.get("auto_rotate")
+        if isinstance(rotate, dict):
+            result["auto_rotate"] = {k: v for k, v in rotate.items() if DEFAULT_AUTO_ROTATE.get(k) != v}
         tags = result.get("tags")
         if isinstance(tags, dict):
             kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
@@ -188,6 +221,9 @@ class RoleBindingRules:
             if isinstance(value, list):
                 result[key] = as_set(value)
         return result
+
+    def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
+        return {**_set_fields(manifest), "type": self.kind.value}  # no server defaults, no tags
 
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
         return self.normalize(desired), self.normalize(live)
