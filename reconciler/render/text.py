@@ -8,6 +8,7 @@ from collections.abc import Callable
 from reconciler.domain.diff import FieldDiff
 from reconciler.domain.drift import DriftReport
 from reconciler.domain.grants import Sourced, grants_of, subjects_of
+from reconciler.domain.importing import ImportReport, Why
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import SkippedDocument, ValidationReport
@@ -217,4 +218,46 @@ def drift_text(report: DriftReport) -> str:
         lines.append(f"  {finding.kind:<12} {finding.name}  {finding.detail}")
         lines += [f"      {d.path}: Git {_value(d.before)} / control plane {_value(d.after)}" for d in finding.diffs]
     lines += ["", drift_headline(report)]
+    return "\n".join(lines)
+
+
+# -- import -------------------------------------------------------------------------------------------------
+
+_WHY_SHOWN: dict[Why, str] = {
+    Why.OWNED_ELSEWHERE: "owned elsewhere",
+    Why.IN_GIT: "in Git",
+    Why.FILE_EXISTS: "file exists",
+    Why.UNSAFE_NAME: "unsafe name",
+    Why.SHARED: "shared",
+}
+
+
+def import_summary(report: ImportReport) -> str:
+    plan = report.plan
+    verb = "would write" if report.dry_run else "wrote"
+    config = f" and {report.shown_path(report.config)}" if report.config else ""
+    written = sum(report.written(f) for f in plan.files) if not report.dry_run else len(plan.files)
+    return (
+        f"Import: {plan.accounts} account(s) and {plan.bindings} role binding(s); {verb} {written} file(s){config}; "
+        f"{len(plan.skipped)} skipped, {plan.excluded} left out by the selection or scope, "
+        f"{len(report.errors)} problem(s)."
+    )
+
+
+def import_text(report: ImportReport, style: Styler = plain) -> str:
+    """Every file import writes (or would write), what it left out and why, the problems validation finds in the
+    files, then one summary line."""
+    lines = [f"Live: {report.control_plane}", f"Ownership: {report.ownership.key}={report.ownership.value}", ""]
+    for file in report.files:
+        mark = "+" if report.written(file) or report.dry_run else "!"
+        held = [*file.accounts, *(f"role binding {b}" for b in file.bindings)]
+        unwritten = "" if report.dry_run or report.written(file) else "  (appeared meanwhile: not written)"
+        lines.append(style(f"  {mark} {report.shown_path(file)}", "create") + f"  {', '.join(held)}{unwritten}")
+    for skipped in report.plan.skipped:
+        noun = "account" if skipped.kind == Kind.VIRTUAL_ACCOUNT else "role binding"
+        head = f"  - {_WHY_SHOWN[skipped.why]:<16} {noun} {skipped.name}"
+        lines.append(style(head, "no-op") + f"  {skipped.detail}")
+    lines += [f"  note: {path}: not in the documented manifest, not written" for path in report.plan.dropped]
+    lines += [problem_line(p, style) for p in report.problems]
+    lines += ["", import_summary(report)]
     return "\n".join(lines)
