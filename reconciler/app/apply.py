@@ -8,22 +8,24 @@ import asyncio
 from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.plan import PlanRequest, client_for, fresh_plan
 from reconciler.app.validate import load_repository
-from reconciler.domain.executor import execute
+from reconciler.domain.executor import Progress, execute
 from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
-from reconciler.domain.review import match_reviewed
+from reconciler.domain.review import match_reviewed, verify_origin
 
 
-def apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> ApplyReport:
-    return asyncio.run(_apply(request, reviewed, force))
+def apply(request: PlanRequest, reviewed: Plan | None, force: bool, progress: Progress | None = None) -> ApplyReport:
+    return asyncio.run(_apply(request, reviewed, force, progress))
 
 
-async def _apply(request: PlanRequest, reviewed: Plan | None, force: bool) -> ApplyReport:
+async def _apply(request: PlanRequest, reviewed: Plan | None, force: bool, progress: Progress | None) -> ApplyReport:
     repository = load_repository(request.source, request.today)
     async with client_for(request.connection, repository) as client:
         fresh = await fresh_plan(request, repository, client)
+        if reviewed is not None and not force:
+            verify_origin(fresh, reviewed)  # before any write
         to_apply, refused = match_reviewed(fresh, reviewed, force)
         sink = TokenDir(request.token_dir) if request.token_dir is not None else None
-        outcomes = await execute(to_apply, client, sink)  # reports every resource; never raises for one
+        outcomes = await execute(to_apply, client, sink, progress)  # reports every resource; never raises for one
         ordered = tuple(sorted([*outcomes, *refused], key=lambda o: (o.name, o.kind)))
         return ApplyReport(fresh, ordered, client.requests_sent)

@@ -45,10 +45,24 @@ class Published:
 
 def github_context(environ: Mapping[str, str]) -> GitHubContext:
     event_path = environ.get("GITHUB_EVENT_PATH")
-    event = (
-        json.loads(Path(event_path).read_text(encoding="utf-8")) if event_path and Path(event_path).is_file() else None
-    )
+    event = None
+    if event_path and Path(event_path).is_file():
+        try:
+            event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            raise ConfigError(f"GITHUB_EVENT_PATH {event_path}: not a readable JSON event ({exc})") from exc
+        event = event if isinstance(event, dict) else None
     return context_from_env(environ, event)
+
+
+def check_flags(context: GitHubContext, comment: bool = False, report: bool = False, issue: bool = False) -> None:
+    """The GitHub flags' context, checked before the command reads or writes anything (an apply must not
+    converge the control plane and then fail for want of a token): each needs GITHUB_TOKEN and
+    GITHUB_REPOSITORY; --github-comment a pull_request event too."""
+    if comment or report or issue:
+        context.require_token()
+    if comment:
+        _pull_request(context, "--github-comment")
 
 
 def _links(context: GitHubContext, environment: str, sha: str | None = None) -> Links:

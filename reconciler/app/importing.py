@@ -31,12 +31,12 @@ from reconciler.domain.errors import ConfigError, InvalidDesiredState, UsageErro
 from reconciler.domain.importing import (
     ImportReport,
     ImportSettings,
-    Selection,
     config_file,
     plan_import,
 )
 from reconciler.domain.ports import SourceFile
 from reconciler.domain.resources import DesiredResource, LiveResource, SkippedDocument
+from reconciler.domain.scope import Scope
 from reconciler.domain.values import Problem
 from reconciler.manifests.yaml_writer import manifest_text
 from reconciler.schema import CONFIG_SCHEMA_FILE, SCHEMA_FILES, modeline, packaged_schema
@@ -51,7 +51,7 @@ class ImportRequest:
     connection: Connection
     today: date
     now: datetime
-    selection: Selection = field(default_factory=Selection)
+    selection: Scope = field(default_factory=Scope)  # --select and --team
     dry_run: bool = False
 
 
@@ -75,7 +75,7 @@ def import_tenant(request: ImportRequest) -> ImportReport:
         source=where(request.connection),
         imported_at=request.now.strftime("%Y-%m-%d %H:%M UTC"),
         selection=request.selection,
-        scope=None,  # TODO(scope, issue 13): repository.config.scope once `scope` is merged from hardening-13
+        scope=repository.config.scope,
     )
     plan = plan_import(_live(request.connection, repository), repository.report.resources,
                        existing_files(request.root, folder), settings)  # fmt: skip

@@ -72,6 +72,13 @@ def load_repository(
         candidates.add(file.path)
         problems.extend(read_file(file, resources, skipped))
     problems.extend(check_resources(resources, today, config, policy=check_policy))
+    if not candidates:
+        paths = ", ".join(config.paths)
+        message = (
+            f"no manifest files (*.yaml, *.yml) under the configured paths ({paths}): nothing is validated, and a "
+            "plan would find no account in Git; check paths: in reconciler.yaml and the folder given"
+        )
+        problems.append(Problem(Position(config_file or CONFIG_FILE, 1, 1), message, severity=Severity.WARNING))
     report = ValidationReport(
         files=len(candidates),
         resources=tuple(resources),

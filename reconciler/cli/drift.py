@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import (
+    CONTROL_PLANE_ENV,
     environment_option,
+    guard_embedded,
     in_actions,
     notice,
     output_options,
@@ -21,7 +23,7 @@ from reconciler.cli.options import (
 from reconciler.domain.errors import ExitCode
 
 
-@click.command()
+@click.command(epilog=CONTROL_PLANE_ENV)
 @source_options
 @output_options("drift report (drift.json)")
 @click.option(
@@ -38,7 +40,13 @@ def drift(path: str, ref: str | None, today: date | None, output_format: str | N
     from reconciler.app.drift import drift as detect
     from reconciler.render.reporters import JsonReporter
 
-    report = detect(plan_request(path, ref, today))
+    if github_issue:
+        from reconciler.app.github import check_flags, github_context
+
+        check_flags(github_context(os.environ), issue=True)
+    request = plan_request(path, ref, today)
+    guard_embedded(request, "drift")
+    report = detect(request)
     show(reporter_for(output_format).drift(report), JsonReporter().drift(report), out, output_format)
     if github_issue or in_actions():
         from reconciler.app.github import github_context, publish_drift

@@ -56,7 +56,7 @@ def import_(path: Path, patterns: tuple[str, ...], teams: tuple[str, ...], dry_r
     out. Deprecated permissions become role bindings. Reads no token."""
     from reconciler.adapters.controlplane.connection import connect
     from reconciler.app.importing import ImportRequest, import_tenant
-    from reconciler.domain.importing import Selection
+    from reconciler.domain.scope import Scope
 
     connection = connect(path, os.environ)
     if connection.embedded:
@@ -67,7 +67,7 @@ def import_(path: Path, patterns: tuple[str, ...], teams: tuple[str, ...], dry_r
         connection=connection,
         today=today or today_utc(),
         now=datetime.now(UTC),
-        selection=Selection(patterns, teams),
+        selection=Scope(include=patterns, teams=teams),
         dry_run=dry_run,
     )
     report = import_tenant(request)

@@ -15,11 +15,17 @@ import click
 
 from reconciler import __version__
 from reconciler.cli import apply, drift, emulator, importing, migrate, plan, schema, validate
-from reconciler.cli.options import color_from_env, color_option, debug_option, enable_debug
+from reconciler.cli.options import color_from_env, color_option, debug_option, enable_debug, say
 from reconciler.domain.errors import ExitCode, ReconcilerError, UsageError, usage_exit_code
+from reconciler.render.safe import masked
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100, "show_default": True},
+    epilog="Environment: TFY_HOST and TFY_API_KEY (else `tfy login`'s session; with neither, the embedded control "
+    "plane in PATH/.reconciler/), GITHUB_ACTIONS and the GitHub variables, NO_COLOR, FORCE_COLOR, RECONCILER_DEBUG=1 "
+    "(as --debug). `reconciler COMMAND --help` says what each command reads.",
+)
 @debug_option
 @color_option
 @click.version_option(__version__)
@@ -47,6 +53,7 @@ cli.add_command(emulator.emulator)
 def run(args: Sequence[str], prog_name: str = "reconciler") -> int:
     """Run the CLI and map every outcome to a fixed exit code; never lets a traceback reach a user
     unless --debug (or RECONCILER_DEBUG=1) asks for one."""
+    args = _debug_first(args)
     debug = "--debug" in args or os.environ.get("RECONCILER_DEBUG") == "1"
     usage_code = usage_exit_code("--detailed-exitcode" in args)
     try:
@@ -54,27 +61,49 @@ def run(args: Sequence[str], prog_name: str = "reconciler") -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        say("Aborted.", err=True)
         return ExitCode.INVALID
     except click.ClickException as usage:
-        usage.show()
+        _show_usage_error(usage)
         return usage_code
     except UsageError as error:
-        click.echo(f"error: {error}", err=True)
+        say(f"error: {masked(error, limit=2000)}", err=True)
         return usage_code
     except ReconcilerError as error:
-        click.echo(f"error: {error}", err=True)
+        say(f"error: {masked(error, limit=2000)}", err=True)
         return error.exit_code
     except Exception as bug:  # the one place that catches everything: report, never crash
         if debug:
             traceback.print_exc()
-        click.echo(
-            f"internal error: {type(bug).__name__}: {str(bug)[:300]}\n"
+        say(
+            f"internal error: {type(bug).__name__}: {masked(bug)}\n"
             "This is a bug in va-reconciler. Re-run with --debug for the traceback and report it.",
             err=True,
         )
         return ExitCode.INTERNAL
     return int(result) if isinstance(result, int) else ExitCode.OK
+
+
+def _debug_first(args: Sequence[str]) -> list[str]:
+    """`--debug` is accepted anywhere on the command line (before `--`), every subcommand included: it is
+    moved to the group, where it acts before anything runs."""
+    end = list(args).index("--") if "--" in args else len(args)
+    head = [arg for arg in args[:end] if arg != "--debug"]
+    if len(head) == end:
+        return list(args)
+    return ["--debug", *head, *args[end:]]
+
+
+def _show_usage_error(usage: click.ClickException) -> None:
+    """click's usage error, its message (which quotes the command line: paths, values) through the one
+    sanitizer: the usage line and hint are ours, the quoted values are escaped."""
+    context = getattr(usage, "ctx", None)
+    if isinstance(usage, click.UsageError) and context is not None:
+        hint = ""
+        if context.command.get_help_option(context) is not None:
+            hint = f"Try '{context.command_path} {context.help_option_names[0]}' for help.\n"
+        say(f"{context.get_usage()}\n{hint}", err=True)
+    say(f"Error: {masked(usage.format_message(), limit=2000)}", err=True)
 
 
 def main() -> None:

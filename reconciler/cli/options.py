@@ -46,6 +46,21 @@ ROLE_STYLES: dict[str, dict[str, Any]] = {
 }
 
 
+CONTROL_PLANE_ENV = (
+    "Environment: TFY_HOST and TFY_API_KEY name the control plane and its key (else the session `tfy login` "
+    "saved in ~/.truefoundry/credentials.json; with neither, the embedded control plane in "
+    "PATH/.reconciler/control-plane.db, refused by apply and drift in GitHub Actions unless "
+    "RECONCILER_ALLOW_EMBEDDED=1). GITHUB_ACTIONS=true adds the job summary and step outputs; the GitHub flags "
+    "read GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_EVENT_PATH. NO_COLOR, FORCE_COLOR and RECONCILER_DEBUG=1 "
+    "as for every command."
+)
+VALIDATE_ENV = (
+    "Environment: GITHUB_ACTIONS=true makes github the default format and adds the job summary; in a pull "
+    "request (GITHUB_BASE_REF) the policy is read from the base branch. NO_COLOR, FORCE_COLOR and "
+    "RECONCILER_DEBUG=1 as for every command."
+)
+
+
 def today_utc() -> date:
     return datetime.now(UTC).date()
 
@@ -64,9 +79,21 @@ class DateParam(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{value!r} is not a date in the format yyyy-mm-dd", param, ctx)
 
 
+def say(text: str, err: bool = False, nl: bool = True) -> None:
+    """Print to the terminal or log: everything the command line prints goes through here, and so through the
+    one output sanitizer's last pass (`render.safe.terminal`)."""
+    from reconciler.render.safe import terminal
+
+    click.echo(terminal(text), err=err, nl=nl)
+
+
 def enable_debug(_ctx: click.Context | None = None, _param: click.Parameter | None = None, value: bool = True) -> None:
     if value or os.environ.get("RECONCILER_DEBUG") == "1":
-        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        from reconciler.render.safe import SafeFormatter
+
+        handler = logging.StreamHandler()
+        handler.setFormatter(SafeFormatter("%(levelname)s %(name)s: %(message)s"))
+        logging.basicConfig(level=logging.DEBUG, handlers=[handler])
 
 
 def debug_option(command: F) -> F:
@@ -149,6 +176,7 @@ def output_options(what: str, default_format: str = "text") -> Callable[[F], F]:
             "--out",
             type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
             default=None,
+            callback=check_out,
             help=f"Also write the {what} as JSON to this file; - writes it to stdout (the view goes to stderr).",
         )(command)
         return click.option(
@@ -195,9 +223,14 @@ def write_out(out: Path | None, text: str) -> None:
         return
     text = text if text.endswith("\n") else text + "\n"
     if to_stdout(out):
-        click.echo(text, nl=False)
-    else:
+        say(text, nl=False)
+        return
+    try:
         out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        from reconciler.domain.errors import OutputError
+
+        raise OutputError(f"--out {out}: cannot write it: {exc.strerror or exc}") from exc
 
 
 def show(view: str, data: str, out: Path | None, output_format: str | None) -> None:
@@ -205,15 +238,18 @@ def show(view: str, data: str, out: Path | None, output_format: str | None) -> N
     the view goes to stderr, or nowhere when it is that same JSON (`--format json`)."""
     if to_stdout(out):
         if output_format != "json":
-            click.echo(view, err=True)
+            say(view, err=True)
     else:
-        click.echo(view)
+        say(view)
     write_out(out, data)
 
 
 def notice(message: str) -> None:
-    """A message for the person running the command, not data: stderr."""
-    click.echo(message, err=True)
+    """A message for the person running the command, not data: stderr, one line per message (a value in it
+    cannot start a line of its own)."""
+    from reconciler.render.safe import shown
+
+    say(shown(message), err=True)
 
 
 policy_ref_option = click.option(
@@ -267,3 +303,59 @@ def plan_request(
         policy_source=base,
         policy_unchecked=unchecked,
     )
+
+
+EMBEDDED_IN_CI = (
+    "no TFY_HOST in GitHub Actions: this run would use a throwaway embedded control plane, not TrueFoundry; "
+    "set TFY_HOST and TFY_API_KEY from the workflow's secrets (RECONCILER_ALLOW_EMBEDDED=1 allows it on purpose)"
+)
+
+
+def guard_embedded(request: PlanRequest, command: str) -> None:
+    """In GitHub Actions, apply and drift refuse the embedded control plane (a missing secret would otherwise
+    "converge" a throwaway database and pass); plan says loudly that it plans against no real control plane."""
+    if not (in_actions() and request.connection.embedded) or os.environ.get("RECONCILER_ALLOW_EMBEDDED") == "1":
+        return
+    if command != "plan":
+        from reconciler.domain.errors import ConfigError
+
+        raise ConfigError(f"{command} refused: {EMBEDDED_IN_CI}")
+    say(f"::warning title=va-reconciler::not planning against a real control plane: {EMBEDDED_IN_CI}", err=True)
+
+
+PLAN_FILE_LIMIT = 64 * 1024 * 1024
+
+
+def read_plan_file(path: Path) -> str:
+    """The text of `apply --plan FILE`: a regular file (a FIFO or device would hang or never end), at most 64
+    MiB, UTF-8. Anything else is a PlanFileError naming the file."""
+    import stat
+
+    from reconciler.domain.errors import PlanFileError
+
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise PlanFileError(f"--plan {path}: not a regular file")
+        if info.st_size > PLAN_FILE_LIMIT:
+            raise PlanFileError(f"--plan {path}: {info.st_size} bytes, larger than any plan file (64 MiB)")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanFileError(f"--plan {path}: not a plan file (not UTF-8 text)") from exc
+    except OSError as exc:
+        raise PlanFileError(f"--plan {path}: cannot read it: {exc.strerror or exc}") from exc
+
+
+def check_out(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """`--out FILE` is checked before anything runs (an apply must not write to the control plane and then
+    fail to write its report): its folder exists and is writable, and the file is not a folder."""
+    if value is None or str(value) == STDOUT:
+        return value
+    folder = value.parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"{value}: the folder {folder} does not exist")
+    if value.is_dir():
+        raise click.BadParameter(f"{value} is a folder")
+    if not os.access(folder, os.W_OK) or (value.exists() and not os.access(value, os.W_OK)):
+        raise click.BadParameter(f"{value}: not writable")
+    return value

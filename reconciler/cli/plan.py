@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import (
+    CONTROL_PLANE_ENV,
     environment_option,
+    guard_embedded,
     in_actions,
     mass_delete_option,
     notice,
@@ -17,6 +19,7 @@ from reconciler.cli.options import (
     plan_request,
     policy_ref_option,
     reporter_for,
+    say,
     show,
     source_options,
     to_stdout,
@@ -25,7 +28,7 @@ from reconciler.cli.options import (
 from reconciler.domain.errors import ExitCode
 
 
-@click.command()
+@click.command(epilog=CONTROL_PLANE_ENV)
 @source_options
 @token_dir_option
 @mass_delete_option
@@ -44,11 +47,16 @@ def plan(path: str, ref: str | None, today: date | None, token_dir: Path | None,
          github_comment: bool, environment: str, policy_ref: str | None) -> int:  # fmt: skip
     """Compare the manifests under PATH with the control plane and show what apply would do. Writes nothing;
     every create and update is dry-run by the control plane."""
+    from reconciler.app.github import check_flags, github_context
     from reconciler.app.plan import plan as make_plan
 
+    if github_comment:
+        check_flags(github_context(os.environ), comment=True)
     publishing = github_comment or in_actions()
     try:
-        result = make_plan(plan_request(path, ref, today, token_dir, allow_mass_delete, policy_ref))
+        request = plan_request(path, ref, today, token_dir, allow_mass_delete, policy_ref)
+        guard_embedded(request, "plan")
+        result = make_plan(request)
     except Exception as error:  # any failure: the pull request must not keep showing an older plan
         if publishing:
             _publish_failure(error, environment, github_comment)
@@ -73,4 +81,4 @@ def _publish_failure(error: Exception, environment: str, github_comment: bool) -
     from reconciler.app.github import github_context, publish_plan_failure
 
     for message in publish_plan_failure(error, github_context(os.environ), environment, github_comment).messages:
-        click.echo(message, err=True)
+        say(message, err=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.cli.options import say
 from reconciler.domain.errors import ExitCode
 
 
@@ -31,10 +32,10 @@ def generate(check: bool, project: Path) -> int:
     if check:
         stale = stale_artifacts(project)
         for path in stale:
-            click.echo(f"stale: {path} (run `reconciler schema generate`)")
+            say(f"stale: {path} (run `reconciler schema generate`)")
         return ExitCode.INVALID if stale else ExitCode.OK
     for path in write_artifacts(project):
-        click.echo(f"wrote {path}")
+        say(f"wrote {path}")
     return ExitCode.OK
 
 
@@ -53,7 +54,7 @@ def export(folder: Path) -> int:
 
     written = export_schemas(folder)
     for path in written:
-        click.echo(f"wrote {path}")
+        say(f"wrote {path}")
     if not written:
-        click.echo(f"{folder}: {len(PUBLISHED_SCHEMAS)} schemas already current")
+        say(f"{folder}: {len(PUBLISHED_SCHEMAS)} schemas already current")
     return ExitCode.OK

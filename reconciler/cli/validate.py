@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import (
+    VALIDATE_ENV,
     in_actions,
     notice,
     output_options,
@@ -22,7 +23,7 @@ from reconciler.cli.options import (
 from reconciler.domain.errors import ExitCode
 
 
-@click.command()
+@click.command(epilog=VALIDATE_ENV)
 @sources_options
 @output_options("validation report", default_format="text (github when GITHUB_ACTIONS=true)")
 @policy_ref_option

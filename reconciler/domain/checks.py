@@ -9,7 +9,7 @@ from datetime import date
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.destinations import repository_clashes
 from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, subjects_of
-from reconciler.domain.kinds import DEFAULT_AUTO_ROTATE, rules_for
+from reconciler.domain.kinds import DEFAULT_AUTO_ROTATE, in_scope, rules_for
 from reconciler.domain.policy import violations
 from reconciler.domain.resources import DesiredResource
 from reconciler.domain.values import Manifest, Problem, format_json_path
@@ -34,6 +34,7 @@ def check_resources(
     for kind in Kind:
         problems.extend(_duplicate_names([r for r in resources if r.kind == kind]))
     problems.extend(repository_clashes(resources))
+    problems.extend(_out_of_scope(resources, config))
     for resource in resources:
         if resource.kind == Kind.VIRTUAL_ACCOUNT:
             problems.extend(_rotation_window(resource))
@@ -78,6 +79,22 @@ def rotation_settings(manifest: Manifest) -> tuple[int, int] | None:
     return interval, grace
 
 
+def _out_of_scope(resources: Sequence[DesiredResource], config: RepoConfig) -> list[Problem]:
+    """A warning at each manifest outside the repository's own `scope:`: plan, apply and drift ignore it."""
+    kept = set(map(id, in_scope(resources, (), config.scope).desired))
+    return [
+        Problem(
+            r.position_of(("name",)),
+            f"{r.name} is outside this repository's scope ({config.scope.describe()}): plan, apply and drift "
+            "ignore it; widen scope: in reconciler.yaml or remove the manifest",
+            format_json_path(("name",)),
+            Severity.WARNING,
+        )
+        for r in resources
+        if id(r) not in kept
+    ]
+
+
 def _duplicate_names(resources: Sequence[DesiredResource]) -> list[Problem]:
     by_name: dict[str, list[DesiredResource]] = defaultdict(list)
     for resource in resources:
@@ -117,23 +134,34 @@ def _rotation_window(account: DesiredResource) -> list[Problem]:
     ]
 
 
-def _expiry_in_past(account: DesiredResource, today: date) -> list[Problem]:
-    raw = account.manifest.get("expiration_date")
+def past_expiry(manifest: Manifest, today: date) -> str | None:
+    """The manifest's `expiration_date` when it is before `today`, else None (also for a malformed date, which
+    the schema reports)."""
+    raw = manifest.get("expiration_date")
     if not isinstance(raw, str):
-        return []
+        return None
     try:
-        expires = date.fromisoformat(raw)
+        return raw if date.fromisoformat(raw) < today else None
     except ValueError:
-        return []  # the schema already reported the format
-    if expires >= today:
+        return None
+
+
+def _expiry_in_past(account: DesiredResource, today: date) -> list[Problem]:
+    """A warning, not an error: whether a past date is a mistake depends on the control plane, which validate
+    does not read. Plan refuses it where the change sets it (a new account, a changed date); for an account
+    that already carries it, plan warns and drift reports the account as expired."""
+    raw = past_expiry(account.manifest, today)
+    if raw is None:
         return []
     path = ("expiration_date",)
     return [
         Problem(
             account.position_of(path),
-            f"Expiration date of the virtual account {raw} is in the past (today is {today} UTC); "
-            "move it forward or remove the account",
+            f"Expiration date of the virtual account {raw} is in the past (today is {today} UTC): plan refuses "
+            "to set it on a new account or as a new date; an account that already has it has expired (drift "
+            "reports it). Move it forward or remove the account",
             format_json_path(path),
+            Severity.WARNING,
         )
     ]
 

@@ -50,6 +50,10 @@ class PlanFileError(ReconcilerError):
     """A plan file that is unreadable, of another version, or altered since it was written."""
 
 
+class OutputError(ReconcilerError):
+    """A result could not be written where the command line asked (--out)."""
+
+
 class InvalidDesiredState(ReconcilerError):
     """The manifests are invalid: nothing may be planned, applied or compared from them."""
 

@@ -35,12 +35,27 @@ def steps(changes: Sequence[Change]) -> list[list[Change]]:
     return [batch for batch in batches if batch]
 
 
-async def execute(changes: Sequence[Change], client: ControlPlane, sink: TokenSink | None) -> list[Outcome]:
-    """Apply every writing change, step by step; the outcome of every one is reported, in plan order."""
+Progress = Callable[[int, int, Outcome], None]
+"""`(done, total, outcome)`, called as each change finishes (the command line shows it; tests record it)."""
+
+
+async def execute(
+    changes: Sequence[Change], client: ControlPlane, sink: TokenSink | None, progress: Progress | None = None
+) -> list[Outcome]:
+    """Apply every writing change, step by step; the outcome of every one is reported, in plan order, and to
+    `progress` as it finishes."""
     results: dict[tuple[object, str], Outcome] = {}
+    total = sum(len(batch) for batch in steps(changes))
+
+    async def tracked(change: Change) -> Outcome:
+        outcome = await apply_one(change, client, sink)
+        results[outcome.kind, outcome.name] = outcome
+        if progress is not None:
+            progress(len(results), total, outcome)
+        return outcome
+
     for batch in steps(changes):
-        for outcome in await asyncio.gather(*(apply_one(c, client, sink) for c in batch)):
-            results[outcome.kind, outcome.name] = outcome
+        await asyncio.gather(*(tracked(c) for c in batch))
     return [results[c.key] for c in changes if c.key in results]
 
 

@@ -25,8 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from fnmatch import fnmatchcase
-from typing import Annotated, Protocol, TypedDict
+from typing import Annotated, TypedDict
 
 from reconciler.domain.config import OwnershipTag
 from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, subjects_of
@@ -35,7 +34,8 @@ from reconciler.domain.legacy import binding_name, legacy_binding
 from reconciler.domain.ownership import tags_of
 from reconciler.domain.plan import OwnershipData
 from reconciler.domain.resources import DesiredResource, LiveResource
-from reconciler.domain.values import JsonValue, Manifest, Problem, ProblemData
+from reconciler.domain.scope import Scope, team_of
+from reconciler.domain.values import JsonValue, Problem, ProblemData
 from reconciler.domain.vocabulary import Kind, Severity
 
 IMPORT_VERSION = 1
@@ -77,26 +77,6 @@ class KeyOrder:
 
 
 @dataclass(frozen=True)
-class Selection:
-    """Which live accounts to import: `names` are shell patterns (any of them; none: every name), `teams` are
-    `ownedBy.team` values (any of them; none: any team, or none)."""
-
-    names: tuple[str, ...] = ()
-    teams: tuple[str, ...] = ()
-
-    def selects(self, name: str, team: str | None) -> bool:
-        if self.names and not any(fnmatchcase(name, pattern) for pattern in self.names):
-            return False
-        return not self.teams or team in self.teams
-
-
-class Scope(Protocol):
-    """What the repository considers at all (reconciler.yaml's `scope`): an account by its name and team."""
-
-    def includes(self, name: str, team: str | None) -> bool: ...
-
-
-@dataclass(frozen=True)
 class ImportSettings:
     """One run of import: the ownership tag imported accounts carry, the folder files go to (relative to the
     manifests root, posix), the documented key order of each kind, what to select, and the header's parts."""
@@ -107,8 +87,8 @@ class ImportSettings:
     modeline: str
     source: str  # where the accounts were read: the control plane, in words (never a credential)
     imported_at: str  # when, in words ("2026-11-30 13:06 UTC")
-    selection: Selection = field(default_factory=Selection)
-    scope: Scope | None = None  # None: everything is in scope
+    selection: Scope = field(default_factory=Scope)  # --select (names) and --team (teams)
+    scope: Scope = field(default_factory=Scope)  # reconciler.yaml's: the default holds everything
 
 
 class Why(StrEnum):
@@ -165,12 +145,6 @@ def header(settings: ImportSettings) -> tuple[str, ...]:
     )
 
 
-def team_of(manifest: Manifest) -> str | None:
-    owner = manifest.get("ownedBy")
-    team = owner.get("team") if isinstance(owner, dict) else None
-    return team if isinstance(team, str) and team else None
-
-
 def file_for(folder: str, name: str, team: str | None) -> str:
     """`<folder>/<team>/<name>.yaml`; a team name that cannot be a folder name is spelled with `-` for what it
     cannot hold (never starting with `.`, which would hide the folder from every reader)."""
@@ -224,8 +198,7 @@ def plan_import(
 
 def _considered(name: str, team: str | None, settings: ImportSettings) -> bool:
     """Selected on the command line, and within the repository's scope."""
-    in_scope = settings.scope is None or settings.scope.includes(name, team)
-    return in_scope and settings.selection.selects(name, team)
+    return settings.scope.includes(name, team) and settings.selection.includes(name, team)
 
 
 def _why_not(
@@ -298,12 +271,18 @@ def _arranged(binding: LiveResource, settings: ImportSettings, dropped: list[str
 
 def config_file(settings: ImportSettings, paths: tuple[str, ...] | None, modeline: str) -> ImportedFile:
     """reconciler.yaml for a repository that has none: the ownership tag the imported manifests carry, pinned
-    (so they keep meaning "ours" whatever happens to the remote), and the folder they went to (`paths`, None
-    to keep the default `.`). `modeline` names the configuration's schema."""
+    (so they keep meaning "ours" whatever happens to the remote), the folder they went to (`paths`, None to keep
+    the default `.`), and, when the import selected accounts, that selection as the repository's `scope`, so a
+    tenant shared by several repositories splits the way it was imported. `modeline` names the configuration's
+    schema."""
     document: dict[str, JsonValue] = {"version": 1}
     if paths is not None:
         document["paths"] = list(paths)
     document["ownership"] = {"tag_key": settings.tag.key, "tag_value": settings.tag.value}
+    chosen = settings.selection
+    if not chosen.everything:
+        scope: dict[str, JsonValue] = {"include": list(chosen.include)} if chosen.include else {}
+        document["scope"] = {**scope, **({"teams": list(chosen.teams)} if chosen.teams else {})}
     lines = (
         modeline,
         f"# Written by `reconciler import` from {settings.source} on {settings.imported_at}. The imported",

@@ -29,6 +29,7 @@ from reconciler.domain.ownership import (
     with_ownership_tag,
 )
 from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.scope import Scope, team_of
 from reconciler.domain.values import JsonValue, Manifest, canonical_json
 from reconciler.domain.vocabulary import Kind
 
@@ -278,3 +279,33 @@ KINDS: tuple[ResourceRules, ...] = (VIRTUAL_ACCOUNTS, ROLE_BINDINGS)
 
 def rules_for(kind: Kind) -> ResourceRules:
     return next(rules for rules in KINDS if rules.kind == kind)
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """The resources a scope covers, and how many of each side it left out."""
+
+    desired: tuple[DesiredResource, ...]
+    live: tuple[LiveResource, ...]
+    desired_out: int = 0
+    live_out: int = 0
+
+
+def in_scope(desired: Sequence[DesiredResource], live: Sequence[LiveResource], scope: Scope) -> Scoped:
+    """The resources `scope` covers: an account judged by its manifest in Git when Git has one, else by the live
+    one (so editing `ownedBy` in Git never makes a live account look gone from Git); a role binding when every
+    account it names is in scope (`scope.py`)."""
+    if scope.everything:
+        return Scoped(tuple(desired), tuple(live))
+    teams = {r.name: team_of(r.manifest) for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}
+    teams.update({d.name: team_of(d.manifest) for d in desired if d.kind == Kind.VIRTUAL_ACCOUNT})
+    accounts = {name for name, team in teams.items() if scope.includes(name, team)}
+
+    def covered(kind: Kind, name: str, manifest: Manifest) -> bool:
+        if kind == Kind.VIRTUAL_ACCOUNT:
+            return name in accounts
+        return all(account in accounts for account in accounts_named(manifest))
+
+    wanted = tuple(d for d in desired if covered(d.kind, d.name, d.manifest))
+    held = tuple(r for r in live if covered(r.kind, r.name, r.manifest))
+    return Scoped(wanted, held, len(desired) - len(wanted), len(live) - len(held))

@@ -253,14 +253,14 @@ class Plan:
         """Read a plan file; refuses one that is not JSON, of another version, incomplete or altered."""
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise PlanFileError("the plan file is not JSON") from exc
         if not isinstance(data, dict) or data.get("version") != PLAN_VERSION:
             raise PlanFileError(f"the plan file is not a version {PLAN_VERSION} plan")
         claimed = data.pop("checksum", None)
         try:
             plan = _plan_from_data(data)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
             raise PlanFileError(f"the plan file is incomplete or malformed ({type(exc).__name__}: {exc})") from exc
         if claimed != plan.checksum:
             raise PlanFileError("the plan file's checksum does not match its content: it was altered")

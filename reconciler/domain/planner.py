@@ -20,11 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from reconciler.domain.access import access_changes
+from reconciler.domain.checks import past_expiry
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.destinations import guard_destinations
 from reconciler.domain.diff import FieldDiff, diff
 from reconciler.domain.grants import AccessChange
-from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for, in_scope
 from reconciler.domain.ownership import Holder, Ownership, synced_by_control_plane, token_destination, token_pending
 from reconciler.domain.plan import Change, guard_mass_delete
 from reconciler.domain.policy import policy_findings
@@ -46,13 +47,15 @@ def make_changes(
     desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, options: PlanOptions
 ) -> tuple[Change, ...]:
     """One change per resource in Git and per owned resource that left Git (and, for role bindings, per
-    shared binding naming an owned account), ordered by kind, then name."""
-    context = context_for(desired, live, config.ownership, config.adopt)
+    shared binding naming an owned account), ordered by kind, then name; only resources in the configured
+    scope are considered (`kinds.in_scope`), but every live account still holds its destinations."""
+    scoped = in_scope(desired, live, config.scope)
+    context = context_for(scoped.desired, scoped.live, config.ownership, config.adopt)
     changes: list[Change] = []
-    accounts_in_git = sum(d.kind == Kind.VIRTUAL_ACCOUNT for d in desired)  # an empty repository prunes nothing
+    accounts_in_git = sum(d.kind == Kind.VIRTUAL_ACCOUNT for d in scoped.desired)  # none: nothing is pruned
     for rules in sorted(KINDS, key=lambda r: r.order):
-        wanted = [d for d in desired if d.kind == rules.kind]
-        held = [r for r in live if r.kind == rules.kind]
+        wanted = [d for d in scoped.desired if d.kind == rules.kind]
+        held = [r for r in scoped.live if r.kind == rules.kind]
         changes.extend(_plan_kind(rules, wanted, held, config, options, context, accounts_in_git))
     return guard_destinations(changes, live)
 
@@ -60,8 +63,10 @@ def make_changes(
 def access_of(
     desired: Sequence[DesiredResource], live: Sequence[LiveResource], changes: Sequence[Change], config: RepoConfig
 ) -> tuple[AccessChange, ...]:
-    """Effective access before and after the plan, for every account it touches (`access.py`)."""
-    context = context_for(desired, live, config.ownership, config.adopt)
+    """Effective access before and after the plan, for every account it touches (`access.py`): computed from
+    every grant, in scope or not, while undeclared grants are reported for owned accounts in scope only."""
+    scoped = in_scope(desired, live, config.scope)
+    context = context_for(scoped.desired, scoped.live, config.ownership, config.adopt)
     return access_changes(desired, live, changes, context.owned_accounts, config.policy)
 
 
@@ -106,6 +111,11 @@ def _plan_resource(
         resource_id=live.id if live else None,
         live_fingerprint=live.fingerprint if live else None,
     )
+    expired = past_expiry(resource.manifest, options.today) if rules.issues_tokens else None
+    if expired is not None and (live is None or live.manifest.get("expiration_date") != expired):
+        blocked.append(f"sets expiration_date {expired}, which is in the past (today is {options.today} UTC)")
+    elif expired is not None:
+        warnings.append(f"expired on {expired} (today is {options.today} UTC): move expiration_date forward")
     if live is None:
         return _plan_create(rules, base, blocked, warnings, config, options, context)
     ownership = rules.ownership(live, context)

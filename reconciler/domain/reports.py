@@ -38,7 +38,11 @@ class ApplyReportData(TypedDict):
     control_plane: str
     plan_checksum: Annotated[str, "The checksum of the fresh plan apply acted on."]
     converged: Annotated[bool, "True only when every change applied and nothing is unresolved."]
-    summary: Annotated[dict[str, int], "How many outcomes of each status."]
+    summary: Annotated[
+        dict[str, int],
+        "How many outcomes of each status (applied, failed, skipped), and how many changes stayed unresolved: "
+        "conflict, blocked, error (rejected by the control plane).",
+    ]
     outcomes: list[OutcomeData]
     unresolved: list[UnresolvedData]
 
@@ -85,7 +89,14 @@ class ApplyReport:
         return not self.plan.has_errors and all(o.status == OutcomeStatus.APPLIED for o in self.outcomes)
 
     def counts(self) -> dict[str, int]:
-        return {str(s): sum(o.status == s for o in self.outcomes) for s in OutcomeStatus}
+        """Outcomes by status, then what stayed unresolved: conflicts, blocked changes and changes the server
+        rejected ("error"), so that a run that did nothing never reads "0 applied, 0 failed, 0 skipped"."""
+        counts = {str(s): sum(o.status == s for o in self.outcomes) for s in OutcomeStatus}
+        unresolved = self.unresolved
+        counts["conflict"] = sum(c.action == Action.CONFLICT for c in unresolved)
+        counts["blocked"] = sum(c.action == Action.BLOCKED for c in unresolved)
+        counts["error"] = sum(c.action not in (Action.CONFLICT, Action.BLOCKED) for c in unresolved)
+        return counts
 
     def to_data(self) -> ApplyReportData:
         return {

@@ -41,19 +41,6 @@ def first_invisible(text: str) -> int | None:
     return min(offsets, default=None)
 
 
-def escape_invisible(text: str) -> str:
-    """`text` with every invisible character written as a `\\uXXXX` escape, so that two values that differ
-    only by one never look the same in a diff."""
-    if first_invisible(text) is None:
-        return text
-    return "".join(_escape(c) if is_invisible(c) else c for c in text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-
 def format_json_path(path: JsonPath) -> str:
     """`("permissions", 0, "role_id")` -> `$.permissions[0].role_id` (jsonschema's own notation)."""
     return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)

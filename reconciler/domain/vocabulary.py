@@ -59,6 +59,12 @@ class DriftKind(StrEnum):
     UNDELIVERED = "undelivered"  # a created token never reached its sink
     UNDECLARED_ACCESS = "undeclared-access"  # a grant on an owned account that Git does not declare
     SHARED_DESTINATION = "shared-destination"  # a token secret or identity mapping two live accounts hold
+    MANAGED_ELSEWHERE = "managed-elsewhere"  # another repository's tag: listed for information, never drift
+
+    @property
+    def is_drift(self) -> bool:
+        """Whether a finding of this kind is drift (counts for --detailed-exitcode and the drift issue)."""
+        return self != DriftKind.MANAGED_ELSEWHERE
 
 
 class OutcomeStatus(StrEnum):

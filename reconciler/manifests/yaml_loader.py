@@ -32,6 +32,7 @@ _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "false": False}
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON's (and JavaScript's) largest exactly represented integer
 _STR_TAG = "tag:yaml.org,2002:str"
 # How a YAML 1.1 reader (PyYAML's safe_load, as `tfy apply` uses) types plain scalars: {first char: [(tag, regex)]}.
 _YAML11_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = yaml.resolver.Resolver.yaml_implicit_resolvers
@@ -249,8 +250,13 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     reason = exc.problem or exc.context or "invalid YAML"
+    opened = exc.context_mark
+    if opened is not None and exc.context and "end of stream" in reason:
+        # an unclosed quote or bracket: libyaml notices at the end of the file; the place to fix is where the
+        # construct opened ("while scanning a quoted scalar" at line 2), so that is the position reported
+        mark, reason = opened, f"{reason} {exc.context} that starts here (never closed)"
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if "maximum nesting depth" in reason:  # libyaml >= 0.2.6 stopped first: still our words
         return Problem(Position(file, line, col), _TOO_DEEP)
     return Problem(Position(file, line, col), f"invalid YAML: {reason}")
@@ -363,15 +369,29 @@ class _Builder:
             elif value in _BOOLS:
                 value = _BOOLS[value]
             elif _INT.fullmatch(value):
-                value = int(value)
+                value = self._integer(value, event)
             elif value == "<<" and self._expects_key():
                 self._reject(event, "YAML merge keys (<<) are not allowed; write the keys out")
                 self._add(_DROP, event)
                 return
         key_path = (*self._stack[-1].path, value) if self._expects_key() and isinstance(value, str) else None
         path = self._add(value, event)
-        if plain and isinstance(value, str):
+        if plain and isinstance(value, str) and not _INT.fullmatch(value):  # an integer kept as text is an error
             self._note_retyped(value, key_path or path, event)
+
+    def _integer(self, text: str, event: yaml.ScalarEvent) -> int | str:
+        """A plain decimal integer, within what a JSON API carries exactly (I-JSON, RFC 7493 §2.2: the integers
+        of an IEEE 754 double, |n| <= 2**53 - 1; the control plane's JSON and every tool between cannot carry
+        more). Outside that range (or too long to read at all), a positioned error; the text stays a string."""
+        if len(text.lstrip("+-")) <= len(str(MAX_SAFE_INTEGER)) and abs(number := int(text)) <= MAX_SAFE_INTEGER:
+            return number
+        digits = len(text.lstrip("+-"))
+        self._reject(
+            event,
+            f"whole number out of range ({digits} digits): numbers in a manifest must lie between "
+            f"-{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}, the integers JSON carries exactly",
+        )
+        return text
 
     def _note_retyped(self, text: str, path: JsonPath | None, event: yaml.Event) -> None:
         reading = yaml11_reading(text)

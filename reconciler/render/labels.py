@@ -26,4 +26,5 @@ DRIFT_LABELS: dict[DriftKind, str] = {
     DriftKind.UNDELIVERED: "Token never delivered",
     DriftKind.UNDECLARED_ACCESS: "Access granted outside Git",
     DriftKind.SHARED_DESTINATION: "Token secret or identity shared",
+    DriftKind.MANAGED_ELSEWHERE: "Managed elsewhere (information)",
 }

@@ -12,9 +12,10 @@ from reconciler.domain.importing import ImportReport, Why
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import SkippedDocument, ValidationReport
-from reconciler.domain.values import JsonValue, Problem, escape_invisible
+from reconciler.domain.values import JsonValue, Problem
 from reconciler.domain.vocabulary import Action, DiffKind, Kind, OutcomeStatus, SkipReason
 from reconciler.render.labels import SYMBOLS
+from reconciler.render.safe import shown as v
 
 Styler = Callable[[str, str], str]
 """`(text, role) -> text`: how a view marks a span for the terminal. Roles are words of the vocabulary (an
@@ -36,7 +37,7 @@ def plain(text: str, _role: str) -> str:
 
 
 def _value(value: JsonValue) -> str:
-    text = escape_invisible(json.dumps(value, sort_keys=True, ensure_ascii=False))  # "prod" vs "prod\u200b"
+    text = v(json.dumps(value, sort_keys=True, ensure_ascii=False))  # "prod" vs "prod\u200b", no ESC, one line
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
 
 
@@ -46,7 +47,8 @@ def _value(value: JsonValue) -> str:
 def problem_line(problem: Problem, style: Styler = plain) -> str:
     """`path:line:col: error: <message> (<json path>)`, the compiler-style line editors jump to."""
     suffix = f" ({problem.json_path})" if problem.json_path else ""
-    return f"{problem.position}: {style(str(problem.severity), str(problem.severity))}: {problem.message}{suffix}"
+    severity = style(str(problem.severity), str(problem.severity))
+    return f"{v(problem.position)}: {severity}: {v(problem.message)}{v(suffix)}"
 
 
 def validation_summary(report: ValidationReport, description: str) -> str:
@@ -55,18 +57,18 @@ def validation_summary(report: ValidationReport, description: str) -> str:
     accounts, bindings = len(report.of_kind(Kind.VIRTUAL_ACCOUNT)), len(report.of_kind(Kind.ROLE_BINDING))
     return (
         f"{verdict}: {report.files} files, {accounts} accounts, {bindings} role bindings, "
-        f"{len(report.skipped)} skipped, {errors} errors, {warnings} warnings ({description})"
+        f"{len(report.skipped)} skipped, {errors} errors, {warnings} warnings ({v(description)})"
     )
 
 
 def skipped_line(skipped: SkippedDocument) -> str:
     """`file:line:col: skipped: <why>`, one line per document (or file) that is not a manifest."""
     why = {
-        SkipReason.OTHER_TYPE: f"document of type '{skipped.kind}' is not managed here",
+        SkipReason.OTHER_TYPE: f"document of type '{v(skipped.kind)}' is not managed here",
         SkipReason.NOT_A_MANIFEST: "document without a type and without a field of a managed kind is not a manifest",
         SkipReason.OUTSIDE_PATHS: "file is not under the manifest paths of reconciler.yaml",
     }[skipped.reason]
-    return f"{skipped.position}: skipped: {why}"
+    return f"{v(skipped.position)}: skipped: {why}"
 
 
 def validation_text(report: ValidationReport, description: str, style: Styler = plain) -> str:
@@ -93,33 +95,33 @@ def _diff_lines(field: FieldDiff) -> list[str]:
     items = list_items(field)
     if items is not None:
         removed, added = items
-        return [f"      - {field.path}[]: {_value(item)}" for item in removed] + [
-            f"      + {field.path}[]: {_value(item)}" for item in added
+        return [f"      - {v(field.path)}[]: {_value(item)}" for item in removed] + [
+            f"      + {v(field.path)}[]: {_value(item)}" for item in added
         ]
     if field.kind == DiffKind.ADD:
-        return [f"      + {field.path}: {_value(field.after)}"]
+        return [f"      + {v(field.path)}: {_value(field.after)}"]
     if field.kind == DiffKind.REMOVE:
-        return [f"      - {field.path}: {_value(field.before)}"]
-    return [f"      ~ {field.path}: {_value(field.before)} -> {_value(field.after)}"]
+        return [f"      - {v(field.path)}: {_value(field.before)}"]
+    return [f"      ~ {v(field.path)}: {_value(field.before)} -> {_value(field.after)}"]
 
 
 def _change_lines(change: Change, style: Styler) -> list[str]:
-    where = f"  ({change.position})" if change.position else ""
-    head = f"  {SYMBOLS[change.action]} {change.action:<13} {change.name}"
+    where = f"  ({v(change.position)})" if change.position else ""
+    head = f"  {SYMBOLS[change.action]} {change.action:<13} {v(change.name)}"
     lines = [style(head, str(change.action)) + where]
     if change.action == Action.CREATE and change.desired is not None and change.kind == Kind.VIRTUAL_ACCOUNT:
         hidden = {"type", "name", "permissions"}  # what it may do is in the access section, one line per grant
-        lines += [f"      {key}: {_value(value)}" for key, value in change.desired.items() if key not in hidden]
+        lines += [f"      {v(key)}: {_value(value)}" for key, value in change.desired.items() if key not in hidden]
     elif change.action in (Action.CREATE, Action.ADOPT) and change.desired is not None and change.resource_id is None:
-        lines += [f"      subject: {subject}" for subject in subjects_of(change.desired)]
-        lines += [f"      grants: {grant}" for grant in grants_of(change.kind, change.desired)]
+        lines += [f"      subject: {v(subject)}" for subject in subjects_of(change.desired)]
+        lines += [f"      grants: {v(grant)}" for grant in grants_of(change.kind, change.desired)]
     lines += [line for d in change.diffs for line in _diff_lines(d)]
     if change.reason:
-        lines.append(f"      {change.reason}")
+        lines.append(f"      {v(change.reason)}")
     if change.token_destination and change.action in (Action.CREATE, Action.RECOVER_TOKEN, Action.UPDATE):
-        lines.append(f"      token -> {change.token_destination}")
-    lines += [style(f"      warning: {w}", "warning") for w in change.warnings]
-    lines += [style(f"      error: {e}", "error") for e in change.errors]
+        lines.append(f"      token -> {v(change.token_destination)}")
+    lines += [style(f"      warning: {v(w)}", "warning") for w in change.warnings]
+    lines += [style(f"      error: {v(e)}", "error") for e in change.errors]
     return lines
 
 
@@ -137,7 +139,7 @@ def plan_summary_line(plan: Plan) -> str:
 def grant_line(sign: str, grant: Sourced) -> str:
     """`+ workspace-admin on acme-prod-cluster:platform (role-binding va-ci-bot)`, escalations marked."""
     mark = "  [high privilege]" if grant.high_privilege and sign == "+" else ""
-    return f"{sign} {grant}{mark}"
+    return f"{sign} {v(grant)}{mark}"
 
 
 def access_lines(plan: Plan, style: Styler = plain) -> list[str]:
@@ -148,20 +150,20 @@ def access_lines(plan: Plan, style: Styler = plain) -> list[str]:
         if not (change.changes_access or change.undeclared or change.new):
             continue
         state = " (new account)" if change.new else " (deleted)" if change.gone else ""
-        lines.append(f"  {change.account}{state}")
+        lines.append(f"  {v(change.account)}{state}")
         lines += [style("    " + grant_line("+", g), "warning" if g.high_privilege else "create") for g in change.added]
         lines += [style("    " + grant_line("-", g), "delete") for g in change.removed]
-        lines += [f"      not declared in Git: {g}" for g in change.undeclared]
+        lines += [f"      not declared in Git: {v(g)}" for g in change.undeclared]
     return ["Access changes:", *lines, ""] if lines else []
 
 
 def plan_text(plan: Plan, style: Styler = plain, show_unchanged: bool = False) -> str:
     lines = [
-        f"Desired: {plan.source} ({plan.desired_count} resources)",
-        f"Live:    {plan.control_plane} ({plan.live_count} resources)",
+        f"Desired: {v(plan.source)} ({plan.desired_count} resources)",
+        f"Live:    {v(plan.control_plane)} ({plan.live_count} resources)",
         "",
     ]
-    lines += [f"notice: {notice}" for notice in plan.notices]
+    lines += [f"notice: {v(notice)}" for notice in plan.notices]
     access = access_lines(plan, style)
     lines += access
     lines += [problem_line(p, style) for p in plan.problems]
@@ -185,21 +187,22 @@ def plan_text(plan: Plan, style: Styler = plain, show_unchanged: bool = False) -
 def apply_text(report: ApplyReport, style: Styler = plain) -> str:
     """The apply report: every outcome, then what stayed unresolved, then one summary line."""
     plan = report.plan
-    lines = [f"Control plane: {plan.control_plane}", f"Desired: {plan.source}", ""]
+    lines = [f"Control plane: {v(plan.control_plane)}", f"Desired: {v(plan.source)}", ""]
     lines += [problem_line(p, style) for p in plan.problems]
     for outcome in report.outcomes:
         label = _OUTCOME_LABELS[outcome.status]
-        head = f"  {label:<8} {outcome.action:<13} {outcome.name}"
-        lines.append(style(head, str(outcome.status)) + f"  {outcome.detail}")
+        head = f"  {label:<8} {outcome.action:<13} {v(outcome.name)}"
+        lines.append(style(head, str(outcome.status)) + f"  {v(outcome.detail)}")
     for change in report.unresolved:
-        label = style(f"  {'not done':<8} {change.action:<13} {change.name}", "not-done")
-        lines.append(f"{label}  {change.why_unresolved}")
+        label = style(f"  {'not done':<8} {change.action:<13} {v(change.name)}", "not-done")
+        lines.append(f"{label}  {v(change.why_unresolved)}")
     counts = report.counts()
     if not report.outcomes and not plan.has_errors:
         lines.append("  Nothing to do: the control plane matches Git.")
     verdict = "converged" if report.converged else "NOT converged"
     applied, failed, skipped = (counts[s] for s in OutcomeStatus)
-    lines += ["", f"Apply: {applied} applied, {failed} failed, {skipped} skipped; {verdict}."]
+    unresolved = f", {counts['conflict']} conflict(s), {counts['blocked']} blocked, {counts['error']} error(s)"
+    lines += ["", f"Apply: {applied} applied, {failed} failed, {skipped} skipped{unresolved}; {verdict}."]
     return "\n".join(lines)
 
 
@@ -207,16 +210,18 @@ def apply_text(report: ApplyReport, style: Styler = plain) -> str:
 
 
 def drift_headline(report: DriftReport) -> str:
-    if not report.findings:
-        return "No drift: the control plane matches Git."
-    return f"Drift: {len(report.findings)} finding(s) between Git and the control plane."
+    informational = len(report.findings) - len(report.drift)
+    also = f"; {informational} account(s) managed elsewhere, listed for information" if informational else ""
+    if not report.drift:
+        return f"No drift: the control plane matches Git{also}."
+    return f"Drift: {len(report.drift)} finding(s) between Git and the control plane{also}."
 
 
 def drift_text(report: DriftReport) -> str:
-    lines = [f"Live: {report.control_plane}", ""]
+    lines = [f"Live: {v(report.control_plane)}", ""]
     for finding in report.findings:
-        lines.append(f"  {finding.kind:<12} {finding.name}  {finding.detail}")
-        lines += [f"      {d.path}: Git {_value(d.before)} / control plane {_value(d.after)}" for d in finding.diffs]
+        lines.append(f"  {finding.kind:<12} {v(finding.name)}  {v(finding.detail)}")
+        lines += [f"      {v(d.path)}: Git {_value(d.before)} / control plane {_value(d.after)}" for d in finding.diffs]
     lines += ["", drift_headline(report)]
     return "\n".join(lines)
 
@@ -235,7 +240,7 @@ _WHY_SHOWN: dict[Why, str] = {
 def import_summary(report: ImportReport) -> str:
     plan = report.plan
     verb = "would write" if report.dry_run else "wrote"
-    config = f" and {report.shown_path(report.config)}" if report.config else ""
+    config = f" and {v(report.shown_path(report.config))}" if report.config else ""
     written = sum(report.written(f) for f in plan.files) if not report.dry_run else len(plan.files)
     return (
         f"Import: {plan.accounts} account(s) and {plan.bindings} role binding(s); {verb} {written} file(s){config}; "
@@ -247,17 +252,19 @@ def import_summary(report: ImportReport) -> str:
 def import_text(report: ImportReport, style: Styler = plain) -> str:
     """Every file import writes (or would write), what it left out and why, the problems validation finds in the
     files, then one summary line."""
-    lines = [f"Live: {report.control_plane}", f"Ownership: {report.ownership.key}={report.ownership.value}", ""]
+    ownership = f"{report.ownership.key}={report.ownership.value}"
+    lines = [f"Live: {v(report.control_plane)}", f"Ownership: {v(ownership)}", ""]
     for file in report.files:
         mark = "+" if report.written(file) or report.dry_run else "!"
-        held = [*file.accounts, *(f"role binding {b}" for b in file.bindings)]
+        held = [*file.accounts, *(f"role binding {b}" for b in file.bindings)] or ["configuration"]
         unwritten = "" if report.dry_run or report.written(file) else "  (appeared meanwhile: not written)"
-        lines.append(style(f"  {mark} {report.shown_path(file)}", "create") + f"  {', '.join(held)}{unwritten}")
+        head = style(f"  {mark} {v(report.shown_path(file))}", "create")
+        lines.append(f"{head}  {v(', '.join(held))}{unwritten}")
     for skipped in report.plan.skipped:
         noun = "account" if skipped.kind == Kind.VIRTUAL_ACCOUNT else "role binding"
-        head = f"  - {_WHY_SHOWN[skipped.why]:<16} {noun} {skipped.name}"
-        lines.append(style(head, "no-op") + f"  {skipped.detail}")
-    lines += [f"  note: {path}: not in the documented manifest, not written" for path in report.plan.dropped]
+        head = f"  - {_WHY_SHOWN[skipped.why]:<16} {noun} {v(skipped.name)}"
+        lines.append(style(head, "no-op") + f"  {v(skipped.detail)}")
+    lines += [f"  note: {v(path)}: not in the documented manifest, not written" for path in report.plan.dropped]
     lines += [problem_line(p, style) for p in report.problems]
     lines += ["", import_summary(report)]
     return "\n".join(lines)

@@ -45,6 +45,7 @@ _SIMPLE_KEYWORDS = {
     "min_length": "minLength",
     "max_length": "maxLength",
     "min_items": "minItems",
+    "maximum": "maximum",
     "examples": "examples",
     "source": "x-source",
 }

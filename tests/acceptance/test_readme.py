@@ -52,5 +52,5 @@ def test_main_job_plans_applies_and_then_has_nothing_to_do(tmp_path: Path) -> No
         outputs.append(result.stdout)
     assert "embedded control plane" in outputs[0]
     assert "Plan: 13 to create, 0 to update, 0 to delete" in outputs[0]  # 12 accounts and a role binding
-    assert "Apply: 13 applied, 0 failed, 0 skipped; converged." in outputs[1]
+    assert "Apply: 13 applied, 0 failed, 0 skipped, 0 conflict(s), 0 blocked, 0 error(s); converged." in outputs[1]
     assert "No changes: the control plane matches Git." in outputs[2]

@@ -7,7 +7,6 @@ emoji or math."""
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from html.parser import HTMLParser
 
@@ -102,12 +101,15 @@ class _Inspector(HTMLParser):
 
 def _one_line(text: str) -> str:
     """What a value must look like when shown, written from the rule rather than with the code under test:
-    line breaks and tabs become spaces, other control characters U+FFFD, and a value longer than the limit
-    keeps its first CELL_LIMIT - 1 characters and an ellipsis. Other invisible characters (Unicode categories
-    Cf, Zl, Zp: the zero-width space, U+FEFF, bidirectional controls) are shown as `\\uXXXX` escapes."""
-    text = re.sub("\r\n|[\r\n\t]", " ", text)
-    text = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f]", "\ufffd", text)
-    return _cut("".join(_escaped(c) if unicodedata.category(c) in ("Cf", "Zl", "Zp") else c for c in text))
+    tab, LF and CR are written `\\t`, `\\n`, `\\r`; every other control character (Cc) and every other
+    invisible character (Cf, Zl, Zp: the zero-width space, U+FEFF, bidirectional controls) a `\\uXXXX` escape;
+    a value longer than the limit keeps its first CELL_LIMIT - 1 characters and an ellipsis."""
+    named = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    return _cut(
+        "".join(
+            named.get(c) or (_escaped(c) if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c) for c in text
+        )
+    )
 
 
 def _escaped(char: str) -> str:

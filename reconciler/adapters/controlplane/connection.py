@@ -5,11 +5,13 @@ in-process, with its state in <manifests>/.reconciler/control-plane.db."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
 from reconciler.adapters.controlplane.client import Connection
 from reconciler.adapters.controlplane.credentials import resolve_credentials
+from reconciler.domain.errors import ConfigError
 
 EMBEDDED_DB = Path(".reconciler") / "control-plane.db"
 
@@ -29,7 +31,13 @@ def _embedded(db: Path) -> Connection:
 
     from reconciler.emulator.http.app import create_app  # heavy: only without credentials
 
-    app = create_app(db)
+    try:
+        app = create_app(db)
+    except (sqlite3.Error, OSError) as exc:
+        raise ConfigError(
+            f"the embedded control plane cannot open its database {db}: {exc}; move the file away to start "
+            "afresh, or set TFY_HOST and TFY_API_KEY to use a real control plane"
+        ) from exc
     token: str = app.state.emulator.backend.admin_token
     return Connection(
         base_url="http://embedded.control-plane",

@@ -64,9 +64,14 @@ def resolve_credentials(environ: Mapping[str, str], home: Path, now: datetime | 
 
 def host_root(host: str, where: str) -> str:
     """`scheme://netloc` of `host`: like tfy, a path in TFY_HOST is replaced, not appended."""
-    parts = urlsplit(host.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{where} must be a URL like https://your-org.truefoundry.cloud, not {host!r}")
+    wrong = ConfigError(f"{where} must be a URL like https://your-org.truefoundry.cloud, not {host!r}")
+    try:  # urlsplit raises on a bad IPv6 literal, `.port` on a port that is not a number from 0 to 65535
+        parts = urlsplit(host.strip())
+        parts.port  # noqa: B018  (validates the port)
+    except ValueError as exc:
+        raise wrong from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in parts.netloc):
+        raise wrong
     return f"{parts.scheme}://{parts.netloc}"
 
 

@@ -223,3 +223,22 @@ def test_a_blocked_create_gives_every_reason() -> None:
     grants = [{"resource_fqn": "acme", "resource_type": "tenant", "role_id": "tenant-admin"}]
     change = plan([desired("bare", permissions=grants, secret_store_config=None)], [])["bare"]
     assert change.reason == f"grants role tenant-admin on acme, which policy.denied_roles forbids; {NO_DESTINATION}"
+
+
+def test_a_past_expiry_blocks_the_change_that_sets_it_and_only_warns_on_an_account_that_has_it() -> None:
+    past = "2026-01-31"  # before TODAY
+    changes = plan(
+        [
+            desired("new-bot", expiration_date=past),  # a new account created already expired
+            desired("moved-bot", expiration_date=past),  # the date changed to a past one
+            desired("old-bot", expiration_date=past),  # unchanged: it has simply expired
+        ],
+        [live("moved-bot", expiration_date="2027-01-01"), live("old-bot", expiration_date=past)],
+    )
+    reason = f"sets expiration_date {past}, which is in the past (today is 2026-11-22 UTC)"
+    assert changes["new-bot"].action == Action.BLOCKED and changes["new-bot"].reason == reason
+    assert changes["moved-bot"].action == Action.BLOCKED and changes["moved-bot"].reason == reason
+    assert changes["old-bot"].action == Action.NO_OP
+    assert changes["old-bot"].warnings == (
+        f"expired on {past} (today is 2026-11-22 UTC): move expiration_date forward",
+    )

@@ -28,7 +28,12 @@ def test_converged_needs_every_outcome_applied_and_a_clean_plan() -> None:
 def test_counts_and_data() -> None:
     plan = Plan(changes=(Change(VA, "c", Action.BLOCKED, reason="policy"),))
     report = ApplyReport(plan, (outcome("a", OutcomeStatus.APPLIED), outcome("b", OutcomeStatus.FAILED)), 7)
-    assert report.counts() == {"applied": 1, "failed": 1, "skipped": 0}
+    # the blocked change counts too: a run that wrote nothing never reads "0 applied, 0 failed, 0 skipped"
+    assert report.counts() == {"applied": 1, "failed": 1, "skipped": 0, "conflict": 0, "blocked": 1, "error": 0}
+    rejected = Plan(changes=(Change(VA, "d", Action.CREATE, errors=("422",)), Change(VA, "e", Action.CONFLICT)))
+    assert ApplyReport(rejected, (), 1).counts() == {
+        "applied": 0, "failed": 0, "skipped": 0, "conflict": 1, "blocked": 0, "error": 1,
+    }  # fmt: skip
     data = report.to_data()
     assert data["converged"] is False and data["plan_checksum"] == plan.checksum
     assert data["unresolved"] == [{"kind": "virtual-account", "name": "c", "action": "blocked", "reason": "policy"}]
@@ -53,7 +58,7 @@ def test_the_report_as_data_every_key() -> None:
         "control_plane": "https://tfy.example",
         "plan_checksum": plan.checksum,
         "converged": True,
-        "summary": {"applied": 1, "failed": 0, "skipped": 0},
+        "summary": {"applied": 1, "failed": 0, "skipped": 0, "conflict": 0, "blocked": 0, "error": 0},
         "outcomes": [{"kind": "virtual-account", "name": "a", "action": "create", "status": "applied", "detail": "d"}],
         "unresolved": [],
     }

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+from reconciler.domain.errors import PlanFileError
 from reconciler.domain.plan import Change, Plan
-from reconciler.domain.review import CHANGED_DESIRED, CHANGED_LIVE, NOT_REVIEWED, match_reviewed
+from reconciler.domain.review import (
+    CHANGED_DESIRED,
+    CHANGED_LIVE,
+    NOT_REVIEWED,
+    control_plane_identity,
+    match_reviewed,
+    verify_origin,
+)
 from reconciler.domain.vocabulary import Action, Kind, OutcomeStatus
 
 VA = Kind.VIRTUAL_ACCOUNT
@@ -51,3 +63,17 @@ def test_only_identical_approved_writes_apply() -> None:
     }
     assert {o.status for o in refused} == {OutcomeStatus.SKIPPED}
     assert {o.action for o in refused if o.name == "action-moved"} == {Action.DELETE}
+
+
+def test_a_plan_from_another_control_plane_or_other_manifests_is_refused_whole() -> None:
+    one = Change(VA, "a", Action.CREATE, desired={"name": "a"})
+    other = Change(VA, "a", Action.CREATE, desired={"name": "a", "tags": {"x": "y"}})
+    made = Plan(changes=(one,), revision="1" * 40, control_plane="embedded control plane (r/.reconciler/cp.db)")
+    assert control_plane_identity("https://t.example (TFY_API_KEY from the environment)") == "https://t.example"
+    assert control_plane_identity("embedded control plane (/elsewhere/cp.db)") == "embedded control plane"
+    verify_origin(replace(made, control_plane="embedded control plane (/abs/cp.db)"), made)  # same: no error
+    verify_origin(replace(made, revision="2" * 40), made)  # a merge commit with the same manifests
+    with pytest.raises(PlanFileError, match="made against embedded control plane, but this run talks to https"):
+        verify_origin(replace(made, control_plane="https://t.example (TFY_API_KEY from the environment)"), made)
+    with pytest.raises(PlanFileError, match="the manifests differ"):
+        verify_origin(replace(made, revision="2" * 40, changes=(other,)), made)
