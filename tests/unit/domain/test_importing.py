@@ -3,6 +3,7 @@ what is left out and why. Expected documents are written out by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given
@@ -190,7 +191,7 @@ def test_accounts_git_defines_count_as_owned_for_bindings_and_are_not_imported_a
 
 
 def test_another_repositorys_accounts_existing_files_and_unsafe_names_are_left_out() -> None:
-    former = ImportSettings(**{**SETTINGS.__dict__, "tag": OwnershipTag(TAG.key, TAG.value, former=("va-reconciler:old",))})
+    former = replace(SETTINGS, tag=OwnershipTag(TAG.key, TAG.value, former=("va-reconciler:old",)))
     plan = imported(
         account("theirs", tags={TAG.key: "va-reconciler:acme/other"}),
         account("ours", tags={TAG.key: TAG.value, "env": "prod"}),
@@ -218,10 +219,10 @@ def test_the_selection_and_the_scope_both_choose() -> None:
         account("ml-a", ownedBy={"team": "platform"}),
         account("ci-legacy", ownedBy={"team": "platform"}),
     ]
-    selected = ImportSettings(**{**SETTINGS.__dict__, "selection": Scope(include=("ci-*",), teams=("platform",))})
+    selected = replace(SETTINGS, selection=Scope(include=("ci-*",), teams=("platform",)))
     plan = imported(*live, settings=selected)
     assert [f.accounts for f in plan.files] == [("ci-a",), ("ci-legacy",)] and plan.excluded == 2
-    scoped = ImportSettings(**{**selected.__dict__, "scope": Scope(exclude=("*-legacy",))})
+    scoped = replace(selected, scope=Scope(exclude=("*-legacy",)))
     plan = imported(*live, settings=scoped)
     assert [f.accounts for f in plan.files] == [("ci-a",)] and plan.excluded == 3
 
@@ -243,7 +244,7 @@ def test_paths_spell_teams_as_folders_that_every_reader_reads() -> None:
 
 def test_header_and_the_configuration_of_a_new_repository() -> None:
     assert header(SETTINGS) == HEADER
-    selected = ImportSettings(**{**SETTINGS.__dict__, "selection": Scope(include=("ci-*",), teams=("platform",))})
+    selected = replace(SETTINGS, selection=Scope(include=("ci-*",), teams=("platform",)))
     config = config_file(selected, ("accounts",), "# yaml-language-server: $schema=config.json")
     assert config.path == "reconciler.yaml"
     assert config.header == (
@@ -312,10 +313,10 @@ _manifests = st.fixed_dictionaries(
 def test_a_declared_manifest_means_what_the_server_holds(manifest: dict[str, Any]) -> None:
     declared = VIRTUAL_ACCOUNTS.declared(manifest)
     assert declared["type"] == "virtual-account"
-    assert VIRTUAL_ACCOUNTS.normalize(declared) == VIRTUAL_ACCOUNTS.normalize(
-        {k: v for k, v in manifest.items() if v is not None}
-        | ({"ownedBy": {k: v for k, v in manifest["ownedBy"].items() if v is not None}} if "ownedBy" in manifest else {})
-    )
+    unset = {k: v for k, v in manifest.items() if v is not None}
+    if "ownedBy" in unset:
+        unset["ownedBy"] = {k: v for k, v in unset["ownedBy"].items() if v is not None}
+    assert VIRTUAL_ACCOUNTS.normalize(declared) == VIRTUAL_ACCOUNTS.normalize(unset)
     rotation = declared.get("auto_rotate")
     assert not isinstance(rotation, dict) or (
         rotation.get("auto_rotate_interval") != 360 and rotation.get("grace_period") != 30
