@@ -17,8 +17,10 @@ from reconciler.schema.order import documented_order
 
 def test_the_documented_order_comes_from_the_published_schemas() -> None:
     account = documented_order(packaged_schema("virtual-account.schema.json"))
-    assert account.keys == ("name", "type", "permissions", "expiration_date", "auto_rotate", "notification_target",
-                            "secret_store_config", "ownedBy", "tags", "identity_provider_mapping", "token_type")  # fmt: skip
+    assert account.keys == (
+        "name", "type", "permissions", "expiration_date", "auto_rotate", "notification_target", "secret_store_config",
+        "ownedBy", "tags", "identity_provider_mapping", "token_type",
+    )  # fmt: skip
     assert account.inner["permissions"].keys == ("resource_fqn", "resource_type", "role_id")
     assert account.inner["auto_rotate"].keys == ("auto_rotate_interval", "grace_period")
     assert account.inner["notification_target"].keys == ("type", "notification_channel", "to_emails", "channels")
