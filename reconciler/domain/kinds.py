@@ -134,6 +134,18 @@ def _without_nulls(value: JsonValue) -> JsonValue:
     return value
 
 
+def _without_bookkeeping(manifest: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    """The manifest without the reconciler's bookkeeping tags (and without `tags` when nothing else is left)."""
+    tags = manifest.get("tags")
+    if isinstance(tags, dict):
+        kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
+        if kept:
+            manifest["tags"] = kept
+        else:
+            del manifest["tags"]
+    return manifest
+
+
 class VirtualAccountRules:
     kind = Kind.VIRTUAL_ACCOUNT
     order = 0
@@ -158,28 +170,14 @@ class VirtualAccountRules:
         store = result.get("secret_store_config")
         if isinstance(store, dict) and "type" not in store:
             result["secret_store_config"] = {"type": "secret-store", **store}
-        tags = result.get("tags")
-        if isinstance(tags, dict):
-            kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
-            if kept:
-                result["tags"] = kept
-            else:
-                del result["tags"]
-        return result
+        return _without_bookkeeping(result)
 
     def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
         result = {**_set_fields(manifest), "type": self.kind.value}
         rotate = result.get("auto_rotate")
         if isinstance(rotate, dict):
             result["auto_rotate"] = {k: v for k, v in rotate.items() if DEFAULT_AUTO_ROTATE.get(k) != v}
-        tags = result.get("tags")
-        if isinstance(tags, dict):
-            kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
-            if kept:
-                result["tags"] = kept
-            else:
-                del result["tags"]
-        return result
+        return _without_bookkeeping(result)
 
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
         wanted, have = self.normalize(desired), self.normalize(live)
