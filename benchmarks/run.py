@@ -134,8 +134,8 @@ def main() -> None:
                     f"{r.peak_mb:.0f} MB |"
                 )
                 print(lines[-1], flush=True)
-    lines += ["", "**import** (an empty repository; the tenant: every field variant, deprecated permissions, a role binding "
-              "per ten accounts; served emulator, 0 ms latency)", "",
+    lines += ["", "**import** (an empty repository; the tenant: every field variant, deprecated permissions, a role "
+              "binding per ten accounts; served emulator, 0 ms latency)", "",
               "| step | accounts | wall time | peak memory |", "|---|---:|---:|---:|"]  # fmt: skip
     for count in counts:
         for r in bench_import(count, 0):
