@@ -53,8 +53,9 @@ def tenant(count: int) -> tuple[list[dict[str, object]], list[dict[str, object]]
             "type": "role-binding",
             "name": f"grant-{index:05d}",
             "subjects": [{"type": "virtualaccount", "name": accounts[index]["name"]}],
-            "permissions": [{"resourceType": "workspace", "resourceFqn": "acme-prod-cluster:sre",
-                             "role": "workspace-viewer"}],
+            "permissions": [
+                {"resourceType": "workspace", "resourceFqn": "acme-prod-cluster:sre", "role": "workspace-viewer"}
+            ],
         }  # fmt: skip
         for index in range(0, count, 10)
     ]
