@@ -73,8 +73,9 @@ def import_(path: Path, patterns: tuple[str, ...], teams: tuple[str, ...], dry_r
     report = import_tenant(request)
     show(reporter_for(output_format).importing(report), reporter_for("json").importing(report), out, output_format)
     if report.config is not None:
+        verb = "would pin" if report.dry_run else "pins"
         notice(
-            f"{report.shown_path(report.config)}: ownership.tag_value is {report.ownership.value}; every imported "
-            "account carries it, so keep it (a remote added later does not change it)."
+            f"{report.shown_path(report.config)} {verb} ownership.tag_value {report.ownership.value}: every imported "
+            "account carries it, so keep it, also when the repository's remote changes."
         )
     return ExitCode.INVALID if report.errors else ExitCode.OK
