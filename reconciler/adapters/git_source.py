@@ -401,3 +401,32 @@ def open_base_source(root: str, base: str) -> ManifestSource:
         f"the policy must come from the base branch '{base}', which this clone does not hold: fetch it "
         f"(actions/checkout with fetch-depth: 2, or `git fetch origin {base}`), or name it with --policy-ref"
     )
+
+
+def unignored_work_tree(folder: Path) -> Path | None:
+    """The Git work tree holding `folder` when Git does not ignore it there (a token written in it could be
+    committed), else None: outside any work tree, or ignored (`.gitignore`, `.git/info/exclude`)."""
+    target = folder.absolute()
+    start = next((p for p in (target, *target.parents) if p.is_dir()), None)
+    if start is None:
+        return None
+    import git
+
+    try:
+        repo = git.Repo(start, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    if repo.bare or repo.working_tree_dir is None:
+        return None
+    top = Path(repo.working_tree_dir).resolve()
+    try:
+        inside = target.resolve().relative_to(top)
+    except ValueError:
+        return None
+    if inside == Path("."):
+        return top
+    try:
+        repo.git.check_ignore("-q", f"{inside.as_posix()}/")  # exit 0: ignored
+    except git.GitCommandError:
+        return top
+    return None

@@ -41,6 +41,25 @@ class TokenDir:
                 "created accounts would be lost; make it a writable folder or pass another one"
             ) from exc
 
+    def held(self) -> frozenset[str]:
+        """The account names that already have a token file here (none when the folder does not exist yet)."""
+        try:
+            return frozenset(p.name.removesuffix(".token") for p in self.directory.glob("*.token") if p.is_file())
+        except OSError:
+            return frozenset()  # unreadable: probe() says why
+
+    def discard(self, name: str) -> str | None:
+        """Remove the token file of a deleted account (its token died with it); returns which file, or None
+        when there was none. An I/O error is a TokenSinkError: the account is deleted, the file stays."""
+        path = self.directory / f"{name}.token"
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise TokenSinkError(f"the account is deleted, but {path} could not be removed ({exc.strerror})") from exc
+        return str(path)
+
     def deliver(self, name: str, token: Token) -> str:
         path = self.directory / f"{name}.token"
         try:

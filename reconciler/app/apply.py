@@ -1,5 +1,6 @@
 """Use case: apply. Re-plan against live state, keep only what a reviewed plan approved (when one is given),
-execute through the control plane, and report every resource."""
+execute through the control plane, then plan again to measure whether it converged, and report every
+resource."""
 
 from __future__ import annotations
 
@@ -28,4 +29,6 @@ async def _apply(request: PlanRequest, reviewed: Plan | None, force: bool, progr
         sink = TokenDir(request.token_dir) if request.token_dir is not None else None
         outcomes = await execute(to_apply, client, sink, progress)  # reports every resource; never raises for one
         ordered = tuple(sorted([*outcomes, *refused], key=lambda o: (o.name, o.kind)))
-        return ApplyReport(fresh, ordered, client.requests_sent)
+        # converged is measured: what the control plane holds now, read again (a concurrent apply, a failure)
+        after = await fresh_plan(request, repository, client, dry_runs=False) if outcomes else None
+        return ApplyReport(fresh, ordered, client.requests_sent, after)

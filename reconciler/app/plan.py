@@ -10,12 +10,13 @@ from datetime import date
 from pathlib import Path
 
 from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
-from reconciler.adapters.controlplane.errors import Rejected
+from reconciler.adapters.controlplane.errors import ListingChanged, Rejected
+from reconciler.adapters.git_source import unignored_work_tree
 from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.validate import LoadedRepository, load_repository
 from reconciler.domain.errors import TokenSinkError
 from reconciler.domain.grants import accounts_named
-from reconciler.domain.kinds import KINDS
+from reconciler.domain.kinds import KINDS, rules_for
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.planner import PlanOptions, access_of, make_changes
 from reconciler.domain.ports import ControlPlane, ManifestSource
@@ -61,7 +62,14 @@ async def list_live(client: ControlPlane) -> list[LiveResource]:
     return [resource for listing in listings for resource in listing]
 
 
-async def fresh_plan(request: PlanRequest, repository: LoadedRepository, client: ControlPlane) -> Plan:
+LISTING_ATTEMPTS = 3  # readings of the control plane before a plan gives up on a listing that keeps changing
+
+
+async def fresh_plan(
+    request: PlanRequest, repository: LoadedRepository, client: ControlPlane, dry_runs: bool = True
+) -> Plan:
+    """The plan from the control plane as it stands now; `dry_runs` off for a plan only measured, never shown
+    for review (apply's check that it converged)."""
     report, config = repository.report, repository.config
     header = Plan(
         changes=(),
@@ -76,25 +84,66 @@ async def fresh_plan(request: PlanRequest, repository: LoadedRepository, client:
     )
     if report.errors:
         return header  # never plan from a partly invalid repository: a missing manifest could read as a delete
-    live = await list_live(client)
     options = PlanOptions(
         request.today,
         request.token_dir is not None,
         request.allow_mass_delete,
         _unwritable(request.token_dir),
         unread=tuple(f"{p.position}: {p.message}" for p in report.errors),  # a dropped document is always an error
+        token_files=TokenDir(request.token_dir).held() if request.token_dir is not None else frozenset(),
     )
-    changes = make_changes(report.resources, live, config, options)
+    for attempt in range(1, LISTING_ATTEMPTS + 1):
+        try:
+            live = await list_live(client)
+            changes = await confirm_absent(make_changes(report.resources, live, config, options), client)
+            break
+        except ListingChanged:
+            if attempt == LISTING_ATTEMPTS:
+                raise
     existing = {r.name for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}
-    checked = await _dry_run(changes, client, existing)
+    checked = await _dry_run(changes, client, existing) if dry_runs else changes
     access = access_of(report.resources, live, checked, config)
     return replace(header, changes=checked, live_count=len(live), access=access)
 
 
+async def confirm_absent(changes: Sequence[Change], client: ControlPlane) -> tuple[Change, ...]:
+    """Every planned create (and adoption that creates a binding), confirmed absent with `exists` (tenant-wide).
+    A name that exists although the listing did not show it was either created while the listing was read
+    (found by name: ListingChanged, so the plan reads again) or is invisible to this credential (a conflict:
+    creating it would overwrite an account nobody reviewed, as the API's PUT is an upsert)."""
+    creates = [c for c in changes if c.creates]
+    taken = [c for c, exists in zip(creates, await asyncio.gather(*(client.exists(c.kind, c.name) for c in creates)),
+                                    strict=True) if exists]  # fmt: skip
+    if not taken:
+        return tuple(changes)
+    found = await asyncio.gather(*(client.find(c.kind, c.name) for c in taken))
+    missed = [c.name for c, resource in zip(taken, found, strict=True) if resource is not None]
+    if missed:
+        raise ListingChanged(f"the listing did not show {', '.join(missed)}, which exist: it changed while read")
+    hidden = {c.key for c in taken}
+    return tuple(replace(c, action=Action.CONFLICT, reason=_invisible(c)) if c.key in hidden else c for c in changes)
+
+
+def _invisible(change: Change) -> str:
+    return (
+        f"the name {change.name} is taken by a {rules_for(change.kind).noun.removesuffix('s')} this credential "
+        "cannot see: creating it would overwrite that one; plan with a credential that reads every account in "
+        "scope (README: what the plan credential needs), or rename yours"
+    )
+
+
 def _unwritable(token_dir: Path | None) -> str:
-    """Why --token-dir cannot take a token ("" when it can, or is not used): probed before any write."""
+    """Why --token-dir cannot take a token ("" when it can, or is not used): checked before any write. A folder
+    inside a Git work tree that Git does not ignore is refused before it is even created: a token there is one
+    `git add -A` away from a commit."""
     if token_dir is None:
         return ""
+    tree = unignored_work_tree(token_dir)
+    if tree is not None:
+        return (
+            f"--token-dir {token_dir} is inside the Git work tree {tree}, and Git does not ignore it: a token "
+            "written there could be committed; pass a folder outside the repository (or list it in .gitignore)"
+        )
     try:
         TokenDir(token_dir).probe()
     except TokenSinkError as exc:

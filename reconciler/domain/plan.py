@@ -117,6 +117,11 @@ class Change:
     def writes(self) -> bool:
         return self.action.writes and not self.errors
 
+    @property
+    def creates(self) -> bool:
+        """Apply creates the resource: a create, or an adoption of grants by a new role binding."""
+        return self.action == Action.CREATE or (self.action == Action.ADOPT and self.resource_id is None)
+
     def with_errors(self, *errors: str) -> Change:
         return replace(self, errors=self.errors + errors)
 

@@ -41,6 +41,7 @@ class PlanOptions:
     allow_mass_delete: bool = False
     unwritable_token_dir: str = ""  # why the token directory failed its probe: what needs it is blocked
     unread: tuple[str, ...] = ()  # files or documents that could not be read: no delete may act on the rest
+    token_files: frozenset[str] = frozenset()  # account names --token-dir already holds a token file for
 
 
 def make_changes(
@@ -185,6 +186,12 @@ def _plan_create(
             )
         elif options.unwritable_token_dir and not synced_by_control_plane(base.desired):
             blocked.append(options.unwritable_token_dir)
+        elif options.token_dir and not synced_by_control_plane(base.desired) and base.name in options.token_files:
+            blocked.append(
+                f"--token-dir already holds {base.name}.token, left by an earlier account of this name: a new "
+                "account's token must not replace it unseen; move that file away (or delete it, if its account is "
+                "gone), then re-plan"
+            )
     if blocked:
         return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
     takes_over = rules.adopts(base.desired or {}, context)

@@ -112,7 +112,7 @@ def _change_lines(change: Change, style: Styler) -> list[str]:
     if change.action == Action.CREATE and change.desired is not None and change.kind == Kind.VIRTUAL_ACCOUNT:
         hidden = {"type", "name", "permissions"}  # what it may do is in the access section, one line per grant
         lines += [f"      {v(key)}: {_value(value)}" for key, value in change.desired.items() if key not in hidden]
-    elif change.action in (Action.CREATE, Action.ADOPT) and change.desired is not None and change.resource_id is None:
+    elif change.creates and change.desired is not None:
         lines += [f"      subject: {v(subject)}" for subject in subjects_of(change.desired)]
         lines += [f"      grants: {v(grant)}" for grant in grants_of(change.kind, change.desired)]
     lines += [line for d in change.diffs for line in _diff_lines(d)]
@@ -196,6 +196,9 @@ def apply_text(report: ApplyReport, style: Styler = plain) -> str:
     for change in report.unresolved:
         label = style(f"  {'not done':<8} {change.action:<13} {v(change.name)}", "not-done")
         lines.append(f"{label}  {v(change.why_unresolved)}")
+    if report.still_differs:
+        lines += ["", "Still differs (the control plane, read again after the writes):"]
+        lines += [style(f"  {'differs':<8} {c.action:<13} {v(c.name)}", "not-done") for c in report.still_differs]
     counts = report.counts()
     if not report.outcomes and not plan.has_errors:
         lines.append("  Nothing to do: the control plane matches Git.")

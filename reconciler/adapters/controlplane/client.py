@@ -22,6 +22,7 @@ import httpx
 from reconciler.adapters.controlplane.errors import (
     ConnectionFailed,
     ControlPlaneError,
+    ListingChanged,
     ListingIncomplete,
     NotFound,
     ReadOnlyViolation,
@@ -162,9 +163,18 @@ class ControlPlaneClient:
 
     # -- reads ----------------------------------------------------------------------------------------------
     async def list_all(self, kind: Kind) -> list[LiveResource]:
-        """Every resource of `kind`, in pages of 1,000. Proves completeness (the count matches
-        `pagination.total`, no name twice) or raises ListingIncomplete: a partial listing must never look
-        like "fewer resources"."""
+        """Every resource of `kind`, in pages of 1,000, read twice. Each pass proves it adds up (the count
+        matches `pagination.total`, no name twice), and the second must list the same ids as the first: a
+        resource deleted and another created between two pages leave the count right but shift one out of
+        sight. Raises ListingIncomplete (ListingChanged for a disagreement): a partial listing must never
+        look like "fewer resources"."""
+        first = await self._list_once(kind)
+        second = await self._list_once(kind)
+        if {r.id for r in first} != {r.id for r in second}:
+            raise ListingChanged(f"the {kind}s listed changed between two readings; re-run")
+        return second
+
+    async def _list_once(self, kind: Kind) -> list[LiveResource]:
         path = ENDPOINTS[kind].path
         found: list[LiveResource] = []
         total: int | None = None
@@ -193,6 +203,10 @@ class ControlPlaneClient:
     async def get(self, kind: Kind, resource_id: str) -> LiveResource:
         return live_resource(kind, (await self._call("GET", f"{ENDPOINTS[kind].path}/{resource_id}"))["data"])
 
+    async def exists(self, kind: Kind, name: str) -> bool:
+        found = await self._call("GET", f"{ENDPOINTS[kind].path}/exists", params={"name": name})
+        return found.get("exists") is True
+
     async def find(self, kind: Kind, name: str) -> LiveResource | None:
         endpoint = ENDPOINTS[kind]
         page = await self._call("GET", endpoint.path, params={endpoint.name_query: name, "limit": PAGE_SIZE})
@@ -218,7 +232,8 @@ class ControlPlaneClient:
 
     async def create(self, kind: Kind, manifest: Manifest) -> Created:
         """PUT that creates, never repeated blindly: after a lost response, a 429 or a 5xx, look the resource up
-        by name; if it exists, recover an account's token; only if it is still absent, try the PUT again."""
+        by name; if it exists, return it `recovered` (the caller checks it is what it sent before asking for a
+        token); only if it is still absent, try the PUT again."""
         async for attempt in self._retries.asynchronous(_transient):
             with attempt:
                 return await self._create_once(kind, manifest)
@@ -235,8 +250,7 @@ class ControlPlaneClient:
             found = await self.find(kind, str(manifest["name"]))
             if found is None:
                 raise  # still absent: the PUT may be tried again
-            token = await self.token(found.id) if kind == Kind.VIRTUAL_ACCOUNT else None
-            return Created(found, token, recovered=True)
+            return Created(found, None, recovered=True)
         token = response.get("token")
         return Created(live_resource(kind, response["data"]), Token(token) if token else None)
 

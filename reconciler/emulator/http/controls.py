@@ -60,10 +60,11 @@ async def inspect_outbox(request: Request) -> Response:
 
 
 async def stats(request: Request) -> Response:
-    counters = _faults(request).requests
+    faults = _faults(request)
     if request.method == "DELETE":
-        counters.clear()
-    return JSONResponse({"requests": sum(counters.values()), "byRoute": dict(counters)})
+        faults.requests.clear()
+    counters = faults.requests
+    return JSONResponse({"requests": sum(counters.values()), "byRoute": dict(counters), "held": faults.held})
 
 
 async def clock(request: Request) -> Response:
