@@ -93,7 +93,7 @@ def test_apply_applies_a_reviewed_plan_artifact_only(run: ActionRun) -> None:
     applied, _ = run("apply", plan_file=str(reviewed))
     assert applied.returncode == 1, applied.stdout + applied.stderr  # not converged: one account skipped
     assert "oncall-pager" in applied.stdout and "differs from the reviewed plan" in applied.stdout
-    assert "applied, 0 failed, 1 skipped; NOT converged." in applied.stdout
+    assert "applied, 0 failed, 1 skipped, 0 conflict(s), 0 blocked, 0 error(s); NOT converged." in applied.stdout
     assert set(run.emulator.accounts()) >= {"ci-release-bot", "gateway-service"}
     assert "oncall-pager" not in run.emulator.accounts()
     again, _ = run("apply")  # without a reviewed plan: re-plan and apply what Git holds now
