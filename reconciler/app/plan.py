@@ -107,11 +107,11 @@ async def fresh_plan(
 
 
 async def confirm_absent(changes: Sequence[Change], client: ControlPlane) -> tuple[Change, ...]:
-    """Every planned create, confirmed absent with `exists` (tenant-wide). A name that exists although the
-    listing did not show it was either created while the listing was read (found by name: ListingChanged, so
-    the plan reads again) or is invisible to this credential (a conflict: creating it would overwrite an
-    account nobody reviewed, as the API's PUT is an upsert)."""
-    creates = [c for c in changes if c.action == Action.CREATE]
+    """Every planned create (and adoption that creates a binding), confirmed absent with `exists` (tenant-wide).
+    A name that exists although the listing did not show it was either created while the listing was read
+    (found by name: ListingChanged, so the plan reads again) or is invisible to this credential (a conflict:
+    creating it would overwrite an account nobody reviewed, as the API's PUT is an upsert)."""
+    creates = [c for c in changes if c.creates]
     taken = [c for c, exists in zip(creates, await asyncio.gather(*(client.exists(c.kind, c.name) for c in creates)),
                                     strict=True) if exists]  # fmt: skip
     if not taken:
@@ -152,7 +152,7 @@ def _unwritable(token_dir: Path | None) -> str:
 
 
 async def _dry_run(changes: Sequence[Change], client: ControlPlane, accounts: set[str]) -> tuple[Change, ...]:
-    """Ask the server to validate every create and update; a rejection becomes the change's error. A role
+    """Ask the server to validate every create, update and adoption; a rejection becomes the change's error. A role
     binding naming an account this plan creates cannot be dry-run before that account exists (the server
     checks its subjects): it is validated at apply, after its accounts, and the plan says so."""
 
@@ -176,4 +176,4 @@ async def _dry_run(changes: Sequence[Change], client: ControlPlane, accounts: se
 
 
 def _dry_runs(change: Change) -> bool:
-    return change.action in (Action.CREATE, Action.UPDATE) and change.desired is not None
+    return change.action in (Action.CREATE, Action.UPDATE, Action.ADOPT) and change.desired is not None

@@ -45,11 +45,16 @@ def _validator(name: str) -> SchemaValidator:
 
 
 def load_repository(
-    source: ManifestSource, today: date, policy_source: ManifestSource | None = None, check_policy: bool = False
+    source: ManifestSource,
+    today: date,
+    policy_source: ManifestSource | None = None,
+    check_policy: bool = False,
+    reads: Callable[[str], bool] | None = None,
 ) -> LoadedRepository:
     """Every manifest of `source`, checked. With `policy_source` (a pull request's base branch), the policy comes
     from there: the change under review cannot relax it. With `check_policy` (the validate command), policy
-    violations are problems too; plan, apply and drift leave them to the planner."""
+    violations are problems too; plan, apply and drift leave them to the planner. `reads(path)` says which
+    configured paths to read (import reads those that exist: it may be about to create one)."""
     config_file, config_data, problems = _read_config(source)
     if problems:
         report = ValidationReport(files=1, resources=(), skipped=(), problems=tuple(problems))
@@ -61,11 +66,11 @@ def load_repository(
     resources: list[DesiredResource] = []
     skipped: list[SkippedDocument] = []
     candidates: set[str] = set()
-    for file in source.files(config.paths):
+    for file in source.files([p for p in config.paths if reads is None or reads(p)]):
         if file.path == config_file:
             continue  # reconciler.yaml under a configured path (the default `.`) is the config, not a manifest
         candidates.add(file.path)
-        problems.extend(_read_file(file, resources, skipped))
+        problems.extend(read_file(file, resources, skipped))
     problems.extend(check_resources(resources, today, config, policy=check_policy))
     if not candidates:
         paths = ", ".join(config.paths)
@@ -214,7 +219,8 @@ def _tfy_warnings(document: LoadedDocument) -> list[Problem]:
     ]
 
 
-def _read_file(file: SourceFile, resources: list[DesiredResource], skipped: list[SkippedDocument]) -> list[Problem]:
+def read_file(file: SourceFile, resources: list[DesiredResource], skipped: list[SkippedDocument]) -> list[Problem]:
+    """The problems of one manifest file; its valid resources and skipped documents are appended."""
     documents, problems = _parse(file)
     for document in documents:
         value = document.value

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import click
 
 from reconciler import __version__
-from reconciler.cli import apply, drift, emulator, migrate, plan, schema, validate
+from reconciler.cli import apply, drift, emulator, importing, migrate, plan, schema, validate
 from reconciler.cli.options import color_from_env, color_option, debug_option, enable_debug, say
 from reconciler.domain.errors import ExitCode, ReconcilerError, UsageError, usage_exit_code
 from reconciler.render.safe import masked
@@ -45,6 +45,7 @@ cli.add_command(plan.plan)
 cli.add_command(apply.apply)
 cli.add_command(drift.drift)
 cli.add_command(migrate.migrate)
+cli.add_command(importing.import_)
 cli.add_command(schema.schema)
 cli.add_command(emulator.emulator)
 

@@ -31,6 +31,7 @@ STDOUT = "-"  # `--out -`: the JSON document on stdout (the --format view moves 
 ROLE_STYLES: dict[str, dict[str, Any]] = {
     "create": {"fg": "green"},
     "update": {"fg": "yellow"},
+    "adopt": {"fg": "blue"},
     "delete": {"fg": "red"},
     "recover-token": {"fg": "cyan"},
     "no-op": {"dim": True},

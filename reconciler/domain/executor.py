@@ -1,7 +1,7 @@
 """Executing a plan through the control-plane port: every write re-checks what it read, failures are per
 resource, and a created token reaches its sink exactly once (or is recovered on the next run).
 
-Order: creates, updates and token recoveries kind by kind (accounts before what names them), deletes last in
+Order: creates, updates, adoptions and token recoveries kind by kind (accounts before what names them), deletes last in
 the reverse order. Within a step, writes run concurrently; one failure never stops the others.
 
 Token delivery to a token directory is write-ahead (`ownership.py`): the account is created with the tag
@@ -157,6 +157,15 @@ async def _deliver_recovered(change: Change, client: ControlPlane, sink: TokenSi
     return f"pending token recovered and written to {where}"
 
 
+async def _adopt(change: Change, client: ControlPlane, sink: TokenSink | None) -> str:
+    """Take over what exists: an account is updated (the ownership tag added), a role binding for grants its
+    accounts already hold is created."""
+    if change.resource_id is None:
+        return await _create(change, client, sink)
+    await _update(change, client, sink)
+    return "adopted: ownership tag added"
+
+
 async def _delete(change: Change, client: ControlPlane, sink: TokenSink | None) -> str:
     """Delete, then remove the account's token file from --token-dir: a dead credential left there would
     only block a future account of the same name (the plan refuses to overwrite it)."""
@@ -170,6 +179,7 @@ async def _delete(change: Change, client: ControlPlane, sink: TokenSink | None) 
 _APPLIERS: dict[Action, Applier] = {
     Action.CREATE: _create,
     Action.UPDATE: _update,
+    Action.ADOPT: _adopt,
     Action.RECOVER_TOKEN: _recover,
     Action.DELETE: _delete,
 }

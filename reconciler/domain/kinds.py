@@ -14,12 +14,12 @@ Normalisation makes desired and live compare equal exactly when applying would c
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from reconciler.domain.config import OwnershipTag
-from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, accounts_named, subjects_of
+from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, Grant, accounts_named, grants_of, subjects_of
 from reconciler.domain.ownership import (
     BOOKKEEPING_TAGS,
     Holder,
@@ -43,6 +43,8 @@ class OwnershipContext:
 
     tag: OwnershipTag
     owned_accounts: frozenset[str] = field(default_factory=frozenset)
+    # live account -> the grants its deprecated `permissions` made (they persist when the field is omitted)
+    legacy_grants: Mapping[str, frozenset[Grant]] = field(default_factory=dict)
 
 
 def context_for(
@@ -56,7 +58,8 @@ def context_for(
             continue
         if resource.name not in held or resource.name in adopt or claims(resource.manifest, tag):
             owned.add(resource.name)
-    return OwnershipContext(tag, frozenset(owned))
+    legacy = {name: frozenset(grants_of(Kind.VIRTUAL_ACCOUNT, r.manifest)) for name, r in held.items()}
+    return OwnershipContext(tag, frozenset(owned), {name: grants for name, grants in legacy.items() if grants})
 
 
 class ResourceRules(Protocol):
@@ -82,6 +85,12 @@ class ResourceRules(Protocol):
 
     def normalize(self, manifest: Manifest) -> dict[str, JsonValue]: ...
 
+    def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
+        """A live manifest as a person declares it: server defaults and the reconciler's bookkeeping left out,
+        unset (null) fields dropped, in its own key order. `normalize` of the result equals `normalize` of the
+        input: applying it changes nothing."""
+        ...
+
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
         """Both sides normalised; fields the server keeps when desired omits them are dropped from live."""
         ...
@@ -100,11 +109,41 @@ class ResourceRules(Protocol):
         """Reasons this kind refuses to write a desired resource, beyond policy."""
         ...
 
+    def adopts(self, desired: Manifest, context: OwnershipContext) -> str | None:
+        """Why creating this resource only takes over what the control plane already does (the plan adopts it
+        rather than creating it), or None for a real create."""
+        ...
+
 
 def as_set(items: Iterable[JsonValue]) -> list[JsonValue]:
     """A list whose order means nothing, in one canonical order, without repeats."""
     unique = {canonical_json(item): item for item in items}
     return [unique[key] for key in sorted(unique)]
+
+
+def _set_fields(value: Manifest) -> dict[str, JsonValue]:
+    """The mapping without its null (unset) fields, at every depth."""
+    return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+
+
+def _without_nulls(value: JsonValue) -> JsonValue:
+    if isinstance(value, dict):
+        return _set_fields(value)
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value if item is not None]
+    return value
+
+
+def _without_bookkeeping(manifest: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    """The manifest without the reconciler's bookkeeping tags (and without `tags` when nothing else is left)."""
+    tags = manifest.get("tags")
+    if isinstance(tags, dict):
+        kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
+        if kept:
+            manifest["tags"] = kept
+        else:
+            del manifest["tags"]
+    return manifest
 
 
 class VirtualAccountRules:
@@ -131,14 +170,14 @@ class VirtualAccountRules:
         store = result.get("secret_store_config")
         if isinstance(store, dict) and "type" not in store:
             result["secret_store_config"] = {"type": "secret-store", **store}
-        tags = result.get("tags")
-        if isinstance(tags, dict):
-            kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
-            if kept:
-                result["tags"] = kept
-            else:
-                del result["tags"]
-        return result
+        return _without_bookkeeping(result)
+
+    def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
+        result = {**_set_fields(manifest), "type": self.kind.value}
+        rotate = result.get("auto_rotate")
+        if isinstance(rotate, dict):
+            result["auto_rotate"] = {k: v for k, v in rotate.items() if DEFAULT_AUTO_ROTATE.get(k) != v}
+        return _without_bookkeeping(result)
 
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
         wanted, have = self.normalize(desired), self.normalize(live)
@@ -159,6 +198,9 @@ class VirtualAccountRules:
     def blockers(self, desired: Manifest, context: OwnershipContext) -> list[str]:
         return []
 
+    def adopts(self, desired: Manifest, context: OwnershipContext) -> str | None:
+        return None  # a new account is always a create: it issues a token
+
 
 class RoleBindingRules:
     """Role bindings carry no tags (reference/role-bindings.md §2), so ownership follows their subjects: this
@@ -178,6 +220,9 @@ class RoleBindingRules:
             if isinstance(value, list):
                 result[key] = as_set(value)
         return result
+
+    def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
+        return {**_set_fields(manifest), "type": self.kind.value}  # no server defaults, no tags
 
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
         return self.normalize(desired), self.normalize(live)
@@ -206,6 +251,23 @@ class RoleBindingRules:
             for name in accounts_named(desired)
             if name not in context.owned_accounts
         ]
+
+    def adopts(self, desired: Manifest, context: OwnershipContext) -> str | None:
+        """A new binding whose every subject is a live virtual account already holding every grant of it through
+        its deprecated `permissions` (as `reconciler migrate` and `reconciler import` write them) changes no
+        access: it takes those grants over."""
+        subjects = subjects_of(desired)
+        grants = set(grants_of(Kind.ROLE_BINDING, desired))
+        if not subjects or not grants or any(s.type != VIRTUAL_ACCOUNT_SUBJECT for s in subjects):
+            return None
+        if not all(grants <= context.legacy_grants.get(s.name, frozenset()) for s in subjects):
+            return None
+        names = sorted({s.name for s in subjects})
+        holds = "holds" if len(names) == 1 else "hold"
+        return (
+            f"takes over grants {', '.join(names)} already {holds} through deprecated permissions: the binding is "
+            "created, no access changes"
+        )
 
 
 VIRTUAL_ACCOUNTS = VirtualAccountRules()

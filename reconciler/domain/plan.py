@@ -22,7 +22,7 @@ from reconciler.domain.grants import AccessChange, AccessChangeData
 from reconciler.domain.values import JsonValue, Manifest, Position, Problem, ProblemData, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import Action, Kind
 
-PLAN_VERSION = 2
+PLAN_VERSION = 3  # 3: the `adopt` action
 MIN_OWNED_FOR_PERCENT_GUARD = 10  # octoDNS: a share of a handful of resources is too noisy to guard on
 
 
@@ -116,6 +116,11 @@ class Change:
     @property
     def writes(self) -> bool:
         return self.action.writes and not self.errors
+
+    @property
+    def creates(self) -> bool:
+        """Apply creates the resource: a create, or an adoption of grants by a new role binding."""
+        return self.action == Action.CREATE or (self.action == Action.ADOPT and self.resource_id is None)
 
     def with_errors(self, *errors: str) -> Change:
         return replace(self, errors=self.errors + errors)

@@ -3,7 +3,9 @@
 Safety is decided here, before any write can be planned:
 - ownership: only resources this repository owns are updated or deleted; a live resource with a manifest's
   name that is not ours is a `conflict` unless reconciler.yaml's `adopt` lists it or the manifest itself
-  claims it (for accounts: carries the ownership tag);
+  claims it (for accounts: carries the ownership tag). Taking one over is an `adopt` when the ownership tag
+  is all that changes (an `update` otherwise), and so is creating a role binding for grants its accounts
+  already hold through deprecated `permissions` (`ResourceRules.adopts`): neither changes what anything does;
 - prune is off by default; when on, only owned resources absent from Git are deleted, under the plan's
   mass-delete guard (`plan.guard_mass_delete`);
 - a created account whose one-time token has nowhere safe to go is `blocked`, and so is a create or update
@@ -29,7 +31,7 @@ from reconciler.domain.plan import Change, guard_mass_delete
 from reconciler.domain.policy import policy_findings
 from reconciler.domain.resources import DesiredResource, LiveResource
 from reconciler.domain.token_life import extension_warning
-from reconciler.domain.vocabulary import Action, Kind
+from reconciler.domain.vocabulary import Action, DiffKind, Kind
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def _plan_resource(
     elif expired is not None:
         warnings.append(f"expired on {expired} (today is {options.today} UTC): move expiration_date forward")
     if live is None:
-        return _plan_create(rules, base, blocked, warnings, config, options)
+        return _plan_create(rules, base, blocked, warnings, config, options, context)
     ownership = rules.ownership(live, context)
     asked = resource.name in config.adopt or rules.claims(resource.manifest, context)
     adopting = not ownership.ours and asked and not config.ownership.provisional
@@ -141,12 +143,20 @@ def _plan_resource(
         warnings.append("recovers the token a crashed run never delivered (GET .../token) into --token-dir")
     return replace(
         base,
-        action=Action.UPDATE if diffs else Action.RECOVER_TOKEN if pending else Action.NO_OP,
+        action=_update_action(diffs, adopting, pending, config),
         diffs=diffs,
         warnings=tuple(warnings),
         deliver_token=pending,
         token_destination=token_destination(manifest, True) if pending else None,
     )
+
+
+def _update_action(diffs: Sequence[FieldDiff], adopting: bool, pending: bool, config: RepoConfig) -> Action:
+    if diffs and adopting and not pending and _only_ownership(diffs, config):
+        return Action.ADOPT
+    if diffs:
+        return Action.UPDATE
+    return Action.RECOVER_TOKEN if pending else Action.NO_OP
 
 
 def _update_warnings(diffs: Sequence[FieldDiff]) -> list[str]:
@@ -165,6 +175,7 @@ def _plan_create(
     warnings: list[str],
     config: RepoConfig,
     options: PlanOptions,
+    context: OwnershipContext,
 ) -> Change:
     destination = None
     if rules.issues_tokens and base.desired is not None:
@@ -183,7 +194,20 @@ def _plan_create(
             )
     if blocked:
         return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
+    takes_over = rules.adopts(base.desired or {}, context)
+    if takes_over is not None:
+        return replace(base, action=Action.ADOPT, warnings=(*warnings, takes_over))
     return replace(base, action=Action.CREATE, warnings=tuple(warnings), token_destination=destination)
+
+
+def _only_ownership(diffs: Sequence[FieldDiff], config: RepoConfig) -> bool:
+    """Every difference is the ownership tag being added (to existing tags, or as the first tag): adopting the
+    resource changes nothing else about it."""
+    tag = config.ownership
+    return all(
+        d.path == f"tags.{tag.key}" or (d.path == "tags" and d.kind == DiffKind.ADD and d.after == {tag.key: tag.value})
+        for d in diffs
+    )
 
 
 def _adoption_warning(rules: ResourceRules) -> str:

@@ -18,6 +18,9 @@ class Action(StrEnum):
 
     CREATE = "create"
     UPDATE = "update"
+    # takes over what exists without changing what it does: an account gets the ownership tag and nothing else,
+    # or a role binding is created for grants its accounts already hold through deprecated `permissions`
+    ADOPT = "adopt"
     DELETE = "delete"
     RECOVER_TOKEN = "recover-token"  # a crashed run created the account but never delivered its token
     NO_OP = "no-op"
@@ -34,7 +37,7 @@ class Action(StrEnum):
         return self in (Action.CONFLICT, Action.BLOCKED)
 
 
-_WRITING = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE, Action.RECOVER_TOKEN})
+_WRITING = frozenset({Action.CREATE, Action.UPDATE, Action.ADOPT, Action.DELETE, Action.RECOVER_TOKEN})
 
 
 class DiffKind(StrEnum):

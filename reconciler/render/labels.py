@@ -7,6 +7,7 @@ from reconciler.domain.vocabulary import Action, DriftKind
 SYMBOLS: dict[Action, str] = {
     Action.CREATE: "+",
     Action.UPDATE: "~",
+    Action.ADOPT: "<",
     Action.DELETE: "-",
     Action.RECOVER_TOKEN: "*",
     Action.NO_OP: "=",

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from reconciler.domain.drift import DriftReport
+from reconciler.domain.importing import ImportReport
 from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import ValidationReport
 from reconciler.domain.values import JsonValue
 from reconciler.domain.vocabulary import Kind
 from reconciler.render.annotations import validation_annotations
-from reconciler.render.text import Styler, apply_text, drift_text, plain, plan_text, validation_text
+from reconciler.render.text import Styler, apply_text, drift_text, import_text, plain, plan_text, validation_text
 from reconciler.render.views import Links, apply_comment, drift_issue, plan_job_summary
 
 VALIDATION_VERSION = 1
@@ -30,6 +31,8 @@ class Reporter(Protocol):
     def apply(self, report: ApplyReport) -> str: ...
 
     def drift(self, report: DriftReport) -> str: ...
+
+    def importing(self, report: ImportReport) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class TextReporter:
 
     def drift(self, report: DriftReport) -> str:
         return drift_text(report)
+
+    def importing(self, report: ImportReport) -> str:
+        return import_text(report, self.style)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,9 @@ class JsonReporter:
     def drift(self, report: DriftReport) -> str:
         return _dump(report.to_data())
 
+    def importing(self, report: ImportReport) -> str:
+        return _dump(report.to_data())
+
 
 class MarkdownReporter:
     """GitHub-flavoured Markdown, as in the job summary, the apply report and the drift issue."""
@@ -90,6 +99,9 @@ class MarkdownReporter:
 
     def drift(self, report: DriftReport) -> str:
         return drift_issue(report, Links())
+
+    def importing(self, report: ImportReport) -> str:
+        return "```text\n" + import_text(report).replace("```", "'''") + "\n```"
 
 
 def _dump(data: Mapping[str, object]) -> str:

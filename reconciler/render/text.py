@@ -8,6 +8,7 @@ from collections.abc import Callable
 from reconciler.domain.diff import FieldDiff
 from reconciler.domain.drift import DriftReport
 from reconciler.domain.grants import Sourced, grants_of, subjects_of
+from reconciler.domain.importing import ImportReport, Why
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import SkippedDocument, ValidationReport
@@ -111,7 +112,7 @@ def _change_lines(change: Change, style: Styler) -> list[str]:
     if change.action == Action.CREATE and change.desired is not None and change.kind == Kind.VIRTUAL_ACCOUNT:
         hidden = {"type", "name", "permissions"}  # what it may do is in the access section, one line per grant
         lines += [f"      {v(key)}: {_value(value)}" for key, value in change.desired.items() if key not in hidden]
-    elif change.action == Action.CREATE and change.desired is not None:
+    elif change.creates and change.desired is not None:
         lines += [f"      subject: {v(subject)}" for subject in subjects_of(change.desired)]
         lines += [f"      grants: {v(grant)}" for grant in grants_of(change.kind, change.desired)]
     lines += [line for d in change.diffs for line in _diff_lines(d)]
@@ -126,8 +127,9 @@ def _change_lines(change: Change, style: Styler) -> list[str]:
 
 def plan_summary_line(plan: Plan) -> str:
     counts = plan.counts()
+    adopt = f"{counts[Action.ADOPT]} to adopt, " if counts[Action.ADOPT] else ""  # as Terraform's "to import"
     return (
-        f"Plan: {counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update, "
+        f"Plan: {adopt}{counts[Action.CREATE]} to create, {counts[Action.UPDATE]} to update, "
         f"{counts[Action.DELETE]} to delete, {counts[Action.RECOVER_TOKEN]} token(s) to recover, "
         f"{counts[Action.NO_OP]} unchanged, {counts[Action.CONFLICT]} conflict(s), "
         f"{counts[Action.BLOCKED]} blocked, {counts['errors']} error(s)."
@@ -224,4 +226,48 @@ def drift_text(report: DriftReport) -> str:
         lines.append(f"  {finding.kind:<12} {v(finding.name)}  {v(finding.detail)}")
         lines += [f"      {v(d.path)}: Git {_value(d.before)} / control plane {_value(d.after)}" for d in finding.diffs]
     lines += ["", drift_headline(report)]
+    return "\n".join(lines)
+
+
+# -- import -------------------------------------------------------------------------------------------------
+
+_WHY_SHOWN: dict[Why, str] = {
+    Why.OWNED_ELSEWHERE: "owned elsewhere",
+    Why.IN_GIT: "in Git",
+    Why.FILE_EXISTS: "file exists",
+    Why.UNSAFE_NAME: "unsafe name",
+    Why.SHARED: "shared",
+}
+
+
+def import_summary(report: ImportReport) -> str:
+    plan = report.plan
+    verb = "would write" if report.dry_run else "wrote"
+    config = f" and {v(report.shown_path(report.config))}" if report.config else ""
+    written = sum(report.written(f) for f in plan.files) if not report.dry_run else len(plan.files)
+    return (
+        f"Import: {plan.accounts} account(s) and {plan.bindings} role binding(s); {verb} {written} file(s){config}; "
+        f"{len(plan.skipped)} skipped, {plan.excluded} left out by the selection or scope, "
+        f"{len(report.errors)} problem(s)."
+    )
+
+
+def import_text(report: ImportReport, style: Styler = plain) -> str:
+    """Every file import writes (or would write), what it left out and why, the problems validation finds in the
+    files, then one summary line."""
+    ownership = f"{report.ownership.key}={report.ownership.value}"
+    lines = [f"Live: {v(report.control_plane)}", f"Ownership: {v(ownership)}", ""]
+    for file in report.files:
+        mark = "+" if report.written(file) or report.dry_run else "!"
+        held = [*file.accounts, *(f"role binding {b}" for b in file.bindings)] or ["configuration"]
+        unwritten = "" if report.dry_run or report.written(file) else "  (appeared meanwhile: not written)"
+        head = style(f"  {mark} {v(report.shown_path(file))}", "create")
+        lines.append(f"{head}  {v(', '.join(held))}{unwritten}")
+    for skipped in report.plan.skipped:
+        noun = "account" if skipped.kind == Kind.VIRTUAL_ACCOUNT else "role binding"
+        head = f"  - {_WHY_SHOWN[skipped.why]:<16} {noun} {v(skipped.name)}"
+        lines.append(style(head, "no-op") + f"  {v(skipped.detail)}")
+    lines += [f"  note: {v(path)}: not in the documented manifest, not written" for path in report.plan.dropped]
+    lines += [problem_line(p, style) for p in report.problems]
+    lines += ["", import_summary(report)]
     return "\n".join(lines)

@@ -25,6 +25,7 @@ SCHEMA_FILES = {Kind.VIRTUAL_ACCOUNT: MANIFEST_SCHEMA_FILE, Kind.ROLE_BINDING: R
 PLAN_SCHEMA_FILE = "plan.schema.json"
 APPLY_REPORT_SCHEMA_FILE = "apply-report.schema.json"
 DRIFT_SCHEMA_FILE = "drift.schema.json"
+IMPORT_REPORT_SCHEMA_FILE = "import-report.schema.json"
 PUBLISHED_SCHEMAS = (
     ANY_MANIFEST_SCHEMA_FILE,
     MANIFEST_SCHEMA_FILE,
@@ -33,6 +34,7 @@ PUBLISHED_SCHEMAS = (
     PLAN_SCHEMA_FILE,
     APPLY_REPORT_SCHEMA_FILE,
     DRIFT_SCHEMA_FILE,
+    IMPORT_REPORT_SCHEMA_FILE,
 )
 
 SCHEMA_BASE_URL = PROJECT_URL.replace("https://github.com/", "https://raw.githubusercontent.com/", 1) + (

@@ -17,10 +17,11 @@ from enum import StrEnum
 from typing import Annotated, Any, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 from reconciler.domain.drift import DRIFT_VERSION, DriftData
+from reconciler.domain.importing import IMPORT_VERSION, ImportReportData
 from reconciler.domain.plan import PLAN_VERSION, PlanFileData
 from reconciler.domain.reports import REPORT_VERSION, ApplyReportData
 from reconciler.domain.values import JsonValue
-from reconciler.schema import APPLY_REPORT_SCHEMA_FILE, DRIFT_SCHEMA_FILE, PLAN_SCHEMA_FILE
+from reconciler.schema import APPLY_REPORT_SCHEMA_FILE, DRIFT_SCHEMA_FILE, IMPORT_REPORT_SCHEMA_FILE, PLAN_SCHEMA_FILE
 from reconciler.schema.generate import DIALECT
 
 _SCALARS: dict[object, str] = {str: "string", int: "integer", bool: "boolean", float: "number"}
@@ -49,6 +50,12 @@ OUTPUT_DOCUMENTS: Mapping[str, OutputDocument] = {
     ),
     DRIFT_SCHEMA_FILE: OutputDocument(
         DriftData, f"urn:va-reconciler:schema:drift:v{DRIFT_VERSION}", "va-reconciler drift (drift.json)", DRIFT_VERSION
+    ),
+    IMPORT_REPORT_SCHEMA_FILE: OutputDocument(
+        ImportReportData,
+        f"urn:va-reconciler:schema:import-report:v{IMPORT_VERSION}",
+        "va-reconciler import report",
+        IMPORT_VERSION,
     ),
 }
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.domain.plan import PLAN_VERSION
 from tests.conftest import CliRunner, commit_all, git
 
 GOOD = """type: virtual-account
@@ -234,7 +235,7 @@ CASES = [
         "plan-file-truncated",
         {"a.yaml": good()},
         args=("apply", "{repo}", "--plan", "{tmp}/plan.json"),
-        setup=plan_file('{"version": 2}'),
+        setup=plan_file(f'{{"version": {PLAN_VERSION}}}'),
         says=("plan file is incomplete or malformed",),
     ),  # fmt: skip
     Case(
@@ -242,7 +243,7 @@ CASES = [
         {"a.yaml": good()},
         args=("apply", "{repo}", "--plan", "{tmp}/plan.json"),
         setup=plan_file('{"version": 1}'),
-        says=("not a version 2 plan",),
+        says=(f"not a version {PLAN_VERSION} plan",),
     ),  # fmt: skip
     Case(
         "plan-file-not-json",

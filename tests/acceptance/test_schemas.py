@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from reconciler.domain.plan import PLAN_VERSION
 from reconciler.schema import PUBLISHED_SCHEMAS
 from tests.conftest import REPO_ROOT, TODAY, CliRunner
 
@@ -49,7 +50,7 @@ def test_the_output_schemas_are_strict() -> None:
     valid = {"kind": "virtual-account", "name": "a", "action": "create", "file": None, "line": None, "col": None,
              "id": None, "desired": {}, "desired_hash": None, "live_fingerprint": None, "diffs": [], "warnings": [],
              "errors": [], "reason": "", "token_destination": None, "deliver_token": False}  # fmt: skip
-    document = {"version": 2, "revision": None, "source": "s", "control_plane": "c",
+    document = {"version": PLAN_VERSION, "revision": None, "source": "s", "control_plane": "c",
                 "ownership": {"key": "k", "value": "v"}, "prune": False, "live_count": 0, "desired_count": 1,
                 "summary": {"create": 1}, "notices": [], "problems": [], "access": [], "changes": [valid],
                 "checksum": "x"}  # fmt: skip

@@ -254,3 +254,21 @@ def test_bindings_are_written_after_their_accounts_and_deleted_before_them() -> 
         [(RB, Action.CREATE)],
         [(VA, Action.DELETE)],
     ]
+
+
+def test_adoption_tags_an_account_and_creates_a_binding_for_its_legacy_grants() -> None:
+    control = InMemoryControlPlane()
+    legacy = [{"role_id": VIEWER[0], "resource_type": VIEWER[1], "resource_fqn": VIEWER[2]}]
+    control._write("old-bot", {"type": "virtual-account", "name": "old-bot", "permissions": legacy})
+    wanted = [desired("old-bot", secret_store_config=None, tags={TAG.key: TAG.value}),
+              desired_binding("va-old-bot", ["old-bot"], [VIEWER])]  # fmt: skip
+    control.writes.clear()
+    outcomes = run(control, wanted, None)
+    assert [(o.name, o.action, o.status, o.detail) for o in outcomes] == [
+        ("old-bot", Action.ADOPT, OutcomeStatus.APPLIED, "adopted: ownership tag added"),
+        ("va-old-bot", Action.ADOPT, OutcomeStatus.APPLIED, "created"),
+    ]
+    assert control.writes == [("put", "old-bot"), ("put", "va-old-bot")]  # the account first, no token asked
+    assert control.records["old-bot"].manifest["tags"] == {TAG.key: TAG.value}
+    assert control.creates["old-bot"] == 1 and control.creates["va-old-bot"] == 1
+    assert all(c.action == Action.NO_OP for c in plan_now(control, wanted))
