@@ -29,6 +29,7 @@ import concurrency  # noqa: E402
 import parallel  # noqa: E402
 import transports  # noqa: E402
 from generate import generate  # noqa: E402
+from importing import bench as bench_import  # noqa: E402
 from plan import WORK, bench, run_reconciler  # noqa: E402
 from validate import measure as measure_validate  # noqa: E402
 from validate import ours_only as validate_alone  # noqa: E402
@@ -153,6 +154,17 @@ def plan_apply_section(runs: list[tuple[int, int]]) -> list[str]:
     return lines
 
 
+def import_section(counts: list[int]) -> list[str]:
+    lines = ["**import** (an empty repository; the tenant: every field variant, deprecated permissions, a role "
+             "binding per ten accounts; served emulator, 0 ms latency)", "",
+             "| step | accounts | wall time | peak memory |", "|---|---:|---:|---:|"]  # fmt: skip
+    for count in counts:
+        for r in bench_import(count, 0):
+            lines.append(f"| {r.step} | {r.count:,} | {r.seconds:.2f} s | {r.peak_mb:.0f} MB |")
+            print(lines[-1], flush=True)
+    return lines
+
+
 def concurrency_section() -> list[str]:
     lines = ["**does concurrency pay?** (`concurrency.py`: apply 1,000 creates from an empty control plane at "
              "20 ms; best of 2, interleaved; floor = requests x latency / concurrency)", ""]  # fmt: skip
@@ -189,6 +201,7 @@ def main() -> None:
     lines = validate_section(counts, None if args.quick else 50000)
     lines += ["", *tfy_section(tfy)]
     lines += ["", *plan_apply_section(runs)]
+    lines += ["", *import_section(counts)]
     lines += ["", *concurrency_section()]
     lines += ["", *transports_section()]
     lines += ["", *ci_section()]

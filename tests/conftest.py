@@ -3,8 +3,9 @@ Git repositories in temporary folders."""
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,21 @@ from reconciler.cli.main import run
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TODAY = "2026-11-22"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_tfy_login(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A home without ~/.truefoundry: a developer's `tfy login` must never turn a test's embedded control plane
+    into their real tenant (commands resolve credentials as tfy does). Git identity and caches stay as they were."""
+    real_home = Path.home()
+    with pytest.MonkeyPatch.context() as patch:
+        if (real_home / ".gitconfig").is_file() and "GIT_CONFIG_GLOBAL" not in os.environ:
+            patch.setenv("GIT_CONFIG_GLOBAL", str(real_home / ".gitconfig"))
+        patch.setenv("XDG_CACHE_HOME", os.environ.get("XDG_CACHE_HOME", str(real_home / ".cache")))
+        patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        for variable in ("TFY_HOST", "TFY_API_KEY"):
+            patch.delenv(variable, raising=False)
+        yield
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,8 @@ CliRunner = Callable[..., CliResult]
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """`cli("validate", "path")` runs the reconciler exactly as the console script does, outside Actions."""
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    for variable in ("NO_COLOR", "FORCE_COLOR"):  # colour is what each test asks for, not the caller's terminal
+        monkeypatch.delenv(variable, raising=False)
 
     def invoke(*args: str, env: dict[str, str] | None = None) -> CliResult:
         for key, value in (env or {}).items():

@@ -67,6 +67,14 @@ class ServedEmulator:
             self.process.stdout.close()
             self._log_file.close()
 
+    def kill(self) -> None:
+        """SIGKILL, for tests that throw the server away (its database survives: SQLite's journal)."""
+        self.process.kill()
+        self.process.wait()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        self._log_file.close()
+
     @property
     def env(self) -> dict[str, str]:
         """The environment that points the reconciler (or tfy) at this emulator."""

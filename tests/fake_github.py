@@ -125,6 +125,7 @@ class FakeGitHub:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     commit_pulls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    branches: dict[str, str] = field(default_factory=dict)  # branch -> the commit it points at (absent: 404)
     log: list[tuple[str, str]] = field(default_factory=list)
     lost_creates: int = 0
     secondary_limits: int = 0
@@ -166,6 +167,7 @@ class FakeGitHub:
             Route(f"{repo}/commits/{{sha}}/statuses", self._list_statuses),
             Route(f"{repo}/statuses/{{sha}}", self._create_status, methods=["POST"]),
             Route(f"{repo}/issues", self._issues, methods=["GET", "POST"]),
+            Route(f"{repo}/branches/{{branch:path}}", self._branch),
             Route(f"{repo}/issues/{{number:int}}", self._edit_issue, methods=["PATCH"]),
         ]
         return Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=self._enforce)])
@@ -276,6 +278,13 @@ class FakeGitHub:
         status = {k: payload.get(k) for k in ("state", "context", "description", "target_url")}
         self.statuses.setdefault(request.path_params["sha"], []).append(status)
         return JSONResponse(status, status_code=201)
+
+    async def _branch(self, request: Request) -> Response:
+        """GET /repos/{owner}/{repo}/branches/{branch}: the branch and its commit, as GitHub answers it."""
+        name = request.path_params["branch"]
+        if name not in self.branches:
+            return JSONResponse({"message": "Branch not found"}, status_code=404)
+        return JSONResponse({"name": name, "commit": {"sha": self.branches[name]}, "protected": False})
 
     async def _issues(self, request: Request) -> Response:
         if request.method == "GET":

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from reconciler.adapters.selection import Entry, select
 from reconciler.domain.config import (
     CASE_INSENSITIVE_HOSTS,
+    CONFIG_FILE,
     RepositoryIdentity,
     canonical_remote,
     is_local_remote,
@@ -53,6 +54,19 @@ def open_source(root: str, ref: str | None) -> ManifestSource:
     if ref is None:
         return WorkTreeSource(root_path)
     return GitRefSource(root_path, ref)
+
+
+def manifests_root(path: Path) -> Path:
+    """The manifests repository a file or folder belongs to: the nearest folder holding reconciler.yaml, from
+    the path upwards but never above the Git work tree's top; else that top; else the path's own folder."""
+    start = Path(os.path.realpath(path if path.is_dir() else path.parent))
+    top = _find_git_root(start)
+    for candidate in (start, *start.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+        if candidate == top:
+            break
+    return top if top is not None else start
 
 
 def _too_large(size: int) -> str:
@@ -95,6 +109,16 @@ class WorkTreeSource:
 
     def _display(self, relative: str) -> str:
         return relative if self._prefix == "." else f"{self._prefix}/{relative}"
+
+    def display(self, path: Path) -> str:
+        """How positions name `path` (a file or folder under the root), symlinks in its last part kept as
+        given. Raises UsageError for a path outside the root."""
+        real = Path(os.path.realpath(path)) if path.is_dir() else Path(os.path.realpath(path.parent)) / path.name
+        try:
+            relative = real.relative_to(self._root).as_posix()
+        except ValueError as exc:
+            raise UsageError(f"{path}: outside the manifests repository {self._root}") from exc
+        return self._prefix if relative == "." else self._display(relative)
 
     def read_config(self, name: str) -> SourceFile | None:
         if not os.path.lexists(self._root / name):
@@ -415,3 +439,69 @@ def open_base_source(root: str, base: str) -> ManifestSource:
         f"the policy must come from the base branch '{base}', which this clone does not hold: fetch it "
         f"(actions/checkout with fetch-depth: 2, or `git fetch origin {base}`), or name it with --policy-ref"
     )
+
+
+def unignored_work_tree(folder: Path) -> Path | None:
+    """The Git work tree holding `folder` when Git does not ignore it there (a token written in it could be
+    committed), else None: outside any work tree, or ignored (`.gitignore`, `.git/info/exclude`)."""
+    target = folder.absolute()
+    start = next((p for p in (target, *target.parents) if p.is_dir()), None)
+    if start is None:
+        return None
+    import git
+
+    try:
+        repo = git.Repo(start, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    if repo.bare or repo.working_tree_dir is None:
+        return None
+    top = Path(repo.working_tree_dir).resolve()
+    try:
+        inside = target.resolve().relative_to(top)
+    except ValueError:
+        return None
+    if inside == Path("."):
+        return top
+    try:
+        repo.git.check_ignore("-q", f"{inside.as_posix()}/")  # exit 0: ignored
+    except git.GitCommandError:
+        return top
+    return None
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """What Git says about the folder apply runs in: the branch checked out (None: detached), the commit a ref
+    (or HEAD) names, and the default branch (origin/HEAD's target; None: no remote, or unknown) with its
+    commit here."""
+
+    branch: str | None
+    head: str | None
+    default_branch: str | None
+    default_head: str | None
+
+
+def checkout_of(root: str, ref: str | None) -> Checkout:
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return Checkout(None, None, None, None)
+
+    def commit(name: str) -> str | None:
+        try:
+            return str(repo.commit(name).hexsha)
+        except (git.BadName, ValueError, git.GitCommandError):
+            return None
+
+    branch = None if repo.head.is_detached or ref not in (None, "HEAD") else repo.active_branch.name
+    if ref is not None and ref != "HEAD" and commit(f"refs/heads/{ref}") is not None:
+        branch = ref  # --ref names a local branch
+    try:
+        default = repo.git.symbolic_ref("--short", "refs/remotes/origin/HEAD").removeprefix("origin/")
+    except git.GitCommandError:
+        default = None
+    default_head = (commit(f"refs/remotes/origin/{default}") or commit(f"refs/heads/{default}")) if default else None
+    return Checkout(branch, commit(ref or "HEAD"), default or None, default_head)

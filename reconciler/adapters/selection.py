@@ -66,7 +66,8 @@ class Selected:
 
 
 def is_manifest(name: str) -> bool:
-    return name.endswith(MANIFEST_SUFFIXES)
+    """`.yaml` or `.yml` in any letter case (`A.YAML` from a Windows editor is a manifest too)."""
+    return name.lower().endswith(MANIFEST_SUFFIXES)
 
 
 def select(tree: TreeView, configured: Sequence[str]) -> list[Selected]:

@@ -10,6 +10,7 @@ a writable --token-dir fetches its token again (GET .../token)."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from reconciler.domain.errors import TokenSinkError
 from reconciler.domain.values import Token
 
 _PROBE_PREFIX = ".va-reconciler-probe-"
+# a token staged by process <pid> before it is linked into place: `.<name>.token.<pid>.<random>`
+_STAGED = re.compile(r"^\..+\.token\.(\d+)\.[^.]+$")
 
 
 class TokenDir:
@@ -25,7 +28,9 @@ class TokenDir:
 
     def probe(self) -> None:
         """Create the directory (mode 0700) if needed and write, sync and remove a probe file in it; raises
-        `TokenSinkError` saying why when that fails (a regular file in the way, no permission, read-only)."""
+        `TokenSinkError` saying why when that fails (a regular file in the way, no permission, read-only).
+        Also removes tokens a killed run staged and never linked (their process is gone): copies of a token
+        must not outlive the run that wrote them."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             descriptor, probe = tempfile.mkstemp(prefix=_PROBE_PREFIX, dir=self.directory)
@@ -35,11 +40,37 @@ class TokenDir:
             finally:
                 os.close(descriptor)
                 os.unlink(probe)
+            self._sweep()
         except OSError as exc:
             raise TokenSinkError(
                 f"--token-dir {self.directory} cannot be written ({exc.strerror or exc}): one-time tokens of "
                 "created accounts would be lost; make it a writable folder or pass another one"
             ) from exc
+
+    def _sweep(self) -> None:
+        for entry in os.scandir(self.directory):
+            found = _STAGED.match(entry.name)
+            if found is not None and not _alive(int(found.group(1))):
+                os.unlink(entry.path)
+
+    def held(self) -> frozenset[str]:
+        """The account names that already have a token file here (none when the folder does not exist yet)."""
+        try:
+            return frozenset(p.name.removesuffix(".token") for p in self.directory.glob("*.token") if p.is_file())
+        except OSError:
+            return frozenset()  # unreadable: probe() says why
+
+    def discard(self, name: str) -> str | None:
+        """Remove the token file of a deleted account (its token died with it); returns which file, or None
+        when there was none. An I/O error is a TokenSinkError: the account is deleted, the file stays."""
+        path = self.directory / f"{name}.token"
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise TokenSinkError(f"the account is deleted, but {path} could not be removed ({exc.strerror})") from exc
+        return str(path)
 
     def deliver(self, name: str, token: Token) -> str:
         path = self.directory / f"{name}.token"
@@ -54,7 +85,7 @@ class TokenDir:
 
     def _write(self, path: Path, value: bytes) -> str:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor, staged = tempfile.mkstemp(prefix=f".{path.name}.", dir=self.directory)  # mode 0600
+        descriptor, staged = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", dir=self.directory)  # mode 0600
         try:
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(value)
@@ -69,3 +100,14 @@ class TokenDir:
         finally:
             os.unlink(staged)
         return str(path)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` runs on this machine (a token directory is local)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True

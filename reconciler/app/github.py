@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from reconciler.adapters.git_history import GitHistory
 from reconciler.adapters.github.actions import SUMMARY_LIMIT, append_summary, set_outputs
@@ -38,6 +39,9 @@ DRIFT_LABEL = "drift"
 DRIFT_TITLE = "Drift: the control plane differs from Git"
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class Published:
     messages: tuple[str, ...]
@@ -45,10 +49,24 @@ class Published:
 
 def github_context(environ: Mapping[str, str]) -> GitHubContext:
     event_path = environ.get("GITHUB_EVENT_PATH")
-    event = (
-        json.loads(Path(event_path).read_text(encoding="utf-8")) if event_path and Path(event_path).is_file() else None
-    )
+    event = None
+    if event_path and Path(event_path).is_file():
+        try:
+            event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError) as exc:
+            raise ConfigError(f"GITHUB_EVENT_PATH {event_path}: not a readable JSON event ({exc})") from exc
+        event = event if isinstance(event, dict) else None
     return context_from_env(environ, event)
+
+
+def check_flags(context: GitHubContext, comment: bool = False, report: bool = False, issue: bool = False) -> None:
+    """The GitHub flags' context, checked before the command reads or writes anything (an apply must not
+    converge the control plane and then fail for want of a token): each needs GITHUB_TOKEN and
+    GITHUB_REPOSITORY; --github-comment a pull_request event too."""
+    if comment or report or issue:
+        context.require_token()
+    if comment:
+        _pull_request(context, "--github-comment")
 
 
 def _links(context: GitHubContext, environment: str, sha: str | None = None) -> Links:
@@ -61,13 +79,18 @@ def _links(context: GitHubContext, environment: str, sha: str | None = None) -> 
     )
 
 
-def _with_github(context: GitHubContext, use: Callable[[GitHub], str]) -> str:
+def _with_github(context: GitHubContext, use: Callable[[GitHub], T]) -> T:
     """Run `use` with a GitHub client for this context (its time budget too), closed afterwards."""
     context.require_token()
     budget = context.budget
     policy = POLICY if budget is None else replace(POLICY, deadline=budget, retry_after_cap=budget)
     with GitHub(context.api_url, context.token, context.repository, login=context.login, policy=policy) as github:
         return use(github)
+
+
+def branch_tip(context: GitHubContext, branch: str) -> str | None:
+    """The commit `branch` points at on GitHub now (None: GitHub does not say; a warning is printed)."""
+    return _with_github(context, lambda github: github.branch_tip(branch))
 
 
 def summary_room(context: GitHubContext) -> int:

@@ -10,7 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from reconciler.adapters.controlplane.client import Connection, ControlPlaneClient
-from reconciler.adapters.controlplane.errors import Rejected
+from reconciler.adapters.controlplane.errors import ListingChanged, PermissionDenied, Rejected
+from reconciler.adapters.git_source import unignored_work_tree
 from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.running import run
 from reconciler.app.validate import LoadedRepository, load_repository
@@ -63,14 +64,27 @@ async def list_live(client: ControlPlane) -> list[LiveResource]:
     return [resource for listing in listings for resource in listing]
 
 
+LISTING_ATTEMPTS = 3  # readings of the control plane before a plan gives up on a listing that keeps changing
+
+
+def every_change(_change: Change) -> bool:
+    return True
+
+
+def no_change(_change: Change) -> bool:
+    """For a plan only measured, never shown for review (apply's check that it converged)."""
+    return False
+
+
 async def fresh_plan(
     request: PlanRequest,
     repository: LoadedRepository,
     client: ControlPlane,
-    dry_run_needed: Callable[[Change], bool] = lambda _change: True,
+    dry_run_needed: Callable[[Change], bool] = every_change,
 ) -> Plan:
-    """The plan from Git and live state; every create and update for which `dry_run_needed` holds is
-    dry-run by the server (apply of a reviewed plan skips what that plan already checked: `review.py`)."""
+    """The plan from Git and the control plane as it stands now; every create, update and adoption for which
+    `dry_run_needed` holds is dry-run by the server (apply of a reviewed plan skips what that plan already
+    checked: `review.py`; apply's convergence check dry-runs nothing: `no_change`)."""
     report, config = repository.report, repository.config
     header = Plan(
         changes=(),
@@ -85,25 +99,66 @@ async def fresh_plan(
     )
     if report.errors:
         return header  # never plan from a partly invalid repository: a missing manifest could read as a delete
-    live = await list_live(client)
     options = PlanOptions(
         request.today,
         request.token_dir is not None,
         request.allow_mass_delete,
         _unwritable(request.token_dir),
         unread=tuple(f"{p.position}: {p.message}" for p in report.errors),  # a dropped document is always an error
+        token_files=TokenDir(request.token_dir).held() if request.token_dir is not None else frozenset(),
     )
-    changes = make_changes(report.resources, live, config, options)
+    for attempt in range(1, LISTING_ATTEMPTS + 1):
+        try:
+            live = await list_live(client)
+            changes = await confirm_absent(make_changes(report.resources, live, config, options), client)
+            break
+        except ListingChanged:
+            if attempt == LISTING_ATTEMPTS:
+                raise
     existing = {r.name for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}
     checked = await _dry_run(changes, client, existing, dry_run_needed, config.concurrency)
     access = access_of(report.resources, live, checked, config)
     return replace(header, changes=checked, live_count=len(live), access=access)
 
 
+async def confirm_absent(changes: Sequence[Change], client: ControlPlane) -> tuple[Change, ...]:
+    """Every planned create (and adoption that creates a binding), confirmed absent with `exists` (tenant-wide).
+    A name that exists although the listing did not show it was either created while the listing was read
+    (found by name: ListingChanged, so the plan reads again) or is invisible to this credential (a conflict:
+    creating it would overwrite an account nobody reviewed, as the API's PUT is an upsert)."""
+    creates = [c for c in changes if c.creates]
+    taken = [c for c, exists in zip(creates, await asyncio.gather(*(client.exists(c.kind, c.name) for c in creates)),
+                                    strict=True) if exists]  # fmt: skip
+    if not taken:
+        return tuple(changes)
+    found = await asyncio.gather(*(client.find(c.kind, c.name) for c in taken))
+    missed = [c.name for c, resource in zip(taken, found, strict=True) if resource is not None]
+    if missed:
+        raise ListingChanged(f"the listing did not show {', '.join(missed)}, which exist: it changed while read")
+    hidden = {c.key for c in taken}
+    return tuple(replace(c, action=Action.CONFLICT, reason=_invisible(c)) if c.key in hidden else c for c in changes)
+
+
+def _invisible(change: Change) -> str:
+    return (
+        f"the name {change.name} is taken by a {str(change.kind).replace('-', ' ')} this credential "
+        "cannot see: creating it would overwrite that one; plan with a credential that reads every account in "
+        "scope (README: what the plan credential needs), or rename yours"
+    )
+
+
 def _unwritable(token_dir: Path | None) -> str:
-    """Why --token-dir cannot take a token ("" when it can, or is not used): probed before any write."""
+    """Why --token-dir cannot take a token ("" when it can, or is not used): checked before any write. A folder
+    inside a Git work tree that Git does not ignore is refused before it is even created: a token there is one
+    `git add -A` away from a commit."""
     if token_dir is None:
         return ""
+    tree = unignored_work_tree(token_dir)
+    if tree is not None:
+        return (
+            f"--token-dir {token_dir} is inside the Git work tree {tree}, and Git does not ignore it: a token "
+            "written there could be committed; pass a folder outside the repository (or list it in .gitignore)"
+        )
     try:
         TokenDir(token_dir).probe()
     except TokenSinkError as exc:
@@ -118,8 +173,8 @@ async def _dry_run(
     needed: Callable[[Change], bool],
     concurrency: int,
 ) -> tuple[Change, ...]:
-    """Ask the server to validate every create and update that `needed` says to, `concurrency` at a time (one
-    task per worker, not per change: `executor.bounded`); a rejection becomes the change's error. A role
+    """Ask the server to validate every create, update and adoption that `needed` says to, `concurrency` at a
+    time (one task per worker, not per change: `executor.bounded`); a rejection becomes the change's error. A role
     binding naming an account this plan creates cannot be dry-run before that account exists (the server
     checks its subjects): it is validated at apply, after its accounts, and the plan says so."""
 
@@ -128,6 +183,9 @@ async def _dry_run(
             await client.dry_run(change.kind, change.desired or {})
         except Rejected as exc:
             return change.with_errors(f"the control plane rejects it: {exc}")
+        except PermissionDenied:  # a read-only plan credential (README): the write's own credential decides
+            note = "not dry-run: this credential may not write (403); the control plane validates it at apply"
+            return replace(change, warnings=(*change.warnings, note))
         return change
 
     deferred = {c.key for c in changes if _dry_runs(c) and not set(accounts_named(c.desired or {})) <= accounts}
@@ -140,4 +198,4 @@ async def _dry_run(
 
 
 def _dry_runs(change: Change) -> bool:
-    return change.action in (Action.CREATE, Action.UPDATE) and change.desired is not None
+    return change.action in (Action.CREATE, Action.UPDATE, Action.ADOPT) and change.desired is not None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import DateParam, debug_option, today_utc
+from reconciler.cli.options import DateParam, debug_option, say, today_utc
 from reconciler.domain.errors import ExitCode
 
 
@@ -24,13 +24,11 @@ def migrate(path: Path, check: bool, today: date | None) -> int:
 
     migrations = run(path, today or today_utc(), write=not check)
     for migration in migrations:
-        click.echo(migration.diff, nl=False)
+        say(migration.diff, nl=False)
     bindings = sum(len(m.bindings) for m in migrations)
     if not migrations:
-        click.echo("Nothing to migrate: no manifest uses permissions.", err=True)
+        say("Nothing to migrate: no manifest uses permissions.", err=True)
         return ExitCode.OK
     verb = "would move" if check else "moved"
-    click.echo(
-        f"{verb} the permissions of {bindings} account(s) into role bindings, in {len(migrations)} file(s).", err=True
-    )
+    say(f"{verb} the permissions of {bindings} account(s) into role bindings, in {len(migrations)} file(s).", err=True)
     return ExitCode.INVALID if check else ExitCode.OK

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from reconciler.domain.config import RepoConfig
-from reconciler.domain.destinations import repository_clashes
+from reconciler.domain.destinations import DESTINATION_FIELDS, repository_clashes
 from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, subjects_of
-from reconciler.domain.kinds import DEFAULT_AUTO_ROTATE, rules_for
+from reconciler.domain.kinds import DEFAULT_AUTO_ROTATE, in_scope, rules_for
 from reconciler.domain.policy import violations
 from reconciler.domain.resources import DesiredResource
 from reconciler.domain.values import Manifest, Problem, format_json_path
@@ -26,20 +26,27 @@ def check_resources(
     resources: Sequence[DesiredResource], today: date, config: RepoConfig, policy: bool = True
 ) -> list[Problem]:
     """Problems across the whole repository: `across_resources`, then `check_resource` for each one."""
-    problems = across_resources(resources)
+    problems = across_resources(resources, config)
     for resource in resources:
         problems.extend(check_resource(resource, today, config, policy))
     return problems
 
 
-def across_resources(resources: Sequence[DesiredResource]) -> list[Problem]:
-    """What only the whole repository shows: names defined twice (per kind), and a token secret or identity
-    mapping two accounts hold (`destinations.py`). Reads names, positions and `destinations.DESTINATION_FIELDS`
-    only, so validate may keep just those of each resource (`DesiredResource.listed`)."""
+# All that `across_resources` reads of a manifest besides its name: where its token and identity go
+# (`destinations.py`), its team and the accounts a binding names (`scope.py`).
+ACROSS_FIELDS = (*DESTINATION_FIELDS, "ownedBy", "subjects")
+
+
+def across_resources(resources: Sequence[DesiredResource], config: RepoConfig) -> list[Problem]:
+    """What only the whole repository shows: names defined twice (per kind), a token secret or identity
+    mapping two accounts hold (`destinations.py`), and manifests outside the repository's `scope:`. Reads
+    names, positions and `ACROSS_FIELDS` only, so validate may keep just those of each resource
+    (`DesiredResource.listed`)."""
     problems: list[Problem] = []
     for kind in Kind:
         problems.extend(_duplicate_names([r for r in resources if r.kind == kind]))
     problems.extend(repository_clashes(resources))
+    problems.extend(_out_of_scope(resources, config))
     return problems
 
 
@@ -65,6 +72,21 @@ def check_resource(resource: DesiredResource, today: date, config: RepoConfig, p
     return problems
 
 
+_JSON_FAILURES = {"a date": "date", "a timestamp": "datetime"}
+
+
+def yaml11_warning(text: str, read_as: str, breaks_json: bool) -> str:
+    """The warning for a plain scalar that TrueFoundry's CLI reads differently (`tfy apply` loads YAML 1.1 with
+    PyYAML's safe_load, then sends JSON; reference/control-plane-api.md §10), naming the fix: quote it."""
+    if breaks_json:
+        python_type = _JSON_FAILURES.get(read_as)
+        failure = f'("Object of type {python_type} is not JSON serializable")' if python_type else "(no JSON value)"
+        consequence = f"and fails {failure}"
+    else:
+        consequence = f'and sends that, not the string "{text}"'
+    return f'tfy apply reads the unquoted {text} as {read_as} (YAML 1.1) {consequence}; quote it: "{text}"'
+
+
 def rotation_settings(manifest: Manifest) -> tuple[int, int] | None:
     """(interval, grace) in days with the server's defaults filled in, or None without auto_rotate."""
     settings = manifest.get("auto_rotate")
@@ -75,6 +97,22 @@ def rotation_settings(manifest: Manifest) -> tuple[int, int] | None:
     if not isinstance(interval, int) or not isinstance(grace, int):
         return None  # the schema reports the type
     return interval, grace
+
+
+def _out_of_scope(resources: Sequence[DesiredResource], config: RepoConfig) -> list[Problem]:
+    """A warning at each manifest outside the repository's own `scope:`: plan, apply and drift ignore it."""
+    kept = set(map(id, in_scope(resources, (), config.scope).desired))
+    return [
+        Problem(
+            r.position_of(("name",)),
+            f"{r.name} is outside this repository's scope ({config.scope.describe()}): plan, apply and drift "
+            "ignore it; widen scope: in reconciler.yaml or remove the manifest",
+            format_json_path(("name",)),
+            Severity.WARNING,
+        )
+        for r in resources
+        if id(r) not in kept
+    ]
 
 
 def _duplicate_names(resources: Sequence[DesiredResource]) -> list[Problem]:
@@ -116,23 +154,34 @@ def _rotation_window(account: DesiredResource) -> list[Problem]:
     ]
 
 
-def _expiry_in_past(account: DesiredResource, today: date) -> list[Problem]:
-    raw = account.manifest.get("expiration_date")
+def past_expiry(manifest: Manifest, today: date) -> str | None:
+    """The manifest's `expiration_date` when it is before `today`, else None (also for a malformed date, which
+    the schema reports)."""
+    raw = manifest.get("expiration_date")
     if not isinstance(raw, str):
-        return []
+        return None
     try:
-        expires = date.fromisoformat(raw)
+        return raw if date.fromisoformat(raw) < today else None
     except ValueError:
-        return []  # the schema already reported the format
-    if expires >= today:
+        return None
+
+
+def _expiry_in_past(account: DesiredResource, today: date) -> list[Problem]:
+    """A warning, not an error: whether a past date is a mistake depends on the control plane, which validate
+    does not read. Plan refuses it where the change sets it (a new account, a changed date); for an account
+    that already carries it, plan warns and drift reports the account as expired."""
+    raw = past_expiry(account.manifest, today)
+    if raw is None:
         return []
     path = ("expiration_date",)
     return [
         Problem(
             account.position_of(path),
-            f"Expiration date of the virtual account {raw} is in the past (today is {today} UTC); "
-            "move it forward or remove the account",
+            f"Expiration date of the virtual account {raw} is in the past (today is {today} UTC): plan refuses "
+            "to set it on a new account or as a new date; an account that already has it has expired (drift "
+            "reports it). Move it forward or remove the account",
             format_json_path(path),
+            Severity.WARNING,
         )
     ]
 

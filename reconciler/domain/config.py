@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from reconciler.domain.scope import Scope, scope_from_data
+
 CONFIG_FILE = "reconciler.yaml"
 DEFAULT_TAG_KEY = "managed-by"
 DEFAULT_CONCURRENCY = 8
@@ -78,6 +80,8 @@ class RepoConfig:
     prune: PrunePolicy = field(default_factory=PrunePolicy)
     policy: Policy = field(default_factory=Policy)
     concurrency: int = DEFAULT_CONCURRENCY
+    apply_branch: str | None = None  # the branch apply converges from; None: the repository's default branch
+    scope: Scope = field(default_factory=Scope)  # what plan, drift and prune consider (scope.py)
 
 
 def default_owner_value(repository_id: str) -> str:
@@ -151,4 +155,6 @@ def config_from_data(data: Mapping[str, Any] | None, identity: RepositoryIdentit
         prune=PrunePolicy(**prune),
         policy=policy_from_data(policy),
         concurrency=data.get("concurrency", DEFAULT_CONCURRENCY),
+        apply_branch=data.get("apply", {}).get("branch"),
+        scope=scope_from_data(data.get("scope", {})),
     )

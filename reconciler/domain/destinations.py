@@ -162,7 +162,9 @@ def _handover(destination: Destination, leaving: Sequence[str]) -> str:
 def _takes(change: Change) -> bool:
     """A write that makes the account hold its desired destinations."""
     return (
-        change.kind == Kind.VIRTUAL_ACCOUNT and change.action in (Action.CREATE, Action.UPDATE) and bool(change.desired)
+        change.kind == Kind.VIRTUAL_ACCOUNT
+        and change.action in (Action.CREATE, Action.UPDATE, Action.ADOPT)
+        and bool(change.desired)
     )
 
 

@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated, TypedDict
 
 from reconciler.domain.values import JsonValue
 from reconciler.domain.vocabulary import DiffKind
+
+
+class FieldDiffData(TypedDict):
+    """One field that differs: the missing side of an add or a remove is null."""
+
+    path: Annotated[str, "Dotted path of the field (`auto_rotate.grace_period`)."]
+    kind: Annotated[str, DiffKind]
+    before: Annotated[JsonValue, "Plan: the control plane's value. Drift: Git's value."]
+    after: Annotated[JsonValue, "Plan: the value apply sends. Drift: the control plane's value."]
 
 
 @dataclass(frozen=True)
@@ -20,7 +30,7 @@ class FieldDiff:
     before: JsonValue
     after: JsonValue
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> FieldDiffData:
         return {"path": self.path, "kind": str(self.kind), "before": self.before, "after": self.after}
 
     @classmethod

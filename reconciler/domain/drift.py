@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Annotated, TypedDict
 
 from reconciler.domain.access import undeclared_grants
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.destinations import shared_live
-from reconciler.domain.diff import FieldDiff, diff
+from reconciler.domain.diff import FieldDiff, FieldDiffData, diff
 from reconciler.domain.grants import LEGACY, accounts_named, grants_of
-from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for, in_scope
 from reconciler.domain.ownership import Holder, token_pending
 from reconciler.domain.resources import DesiredResource, LiveResource
 from reconciler.domain.token_life import RENEW, dies_first
@@ -21,6 +22,29 @@ from reconciler.domain.values import JsonValue, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import DriftKind, Kind
 
 DRIFT_VERSION = 1
+
+
+class FindingData(TypedDict):
+    """One way the control plane differs from Git."""
+
+    kind: Annotated[str, DriftKind]
+    resource_kind: Annotated[str, Kind]
+    name: str
+    detail: str
+    diffs: Annotated[list[FieldDiffData], "For `modified`: before is Git's value, after the control plane's."]
+
+
+class DriftData(TypedDict):
+    """drift.json (`reconciler drift --out`): the findings and their fingerprint."""
+
+    version: int
+    revision: Annotated[str | None, "The Git commit compared; null for a working tree."]
+    control_plane: str
+    checked_at: Annotated[str, "When the control plane was read, `yyyy-mm-dd hh:mm UTC`."]
+    fingerprint: Annotated[
+        str, "sha256 over the drift findings' identities (not managed-elsewhere): changes only when they do."
+    ]
+    findings: list[FindingData]
 
 
 @dataclass(frozen=True)
@@ -36,7 +60,7 @@ class Finding:
         drifted: list[JsonValue] = [[d.path, sha256_hex(canonical_json(d.after))] for d in self.diffs]
         return [str(self.kind), str(self.resource_kind), self.name, drifted]
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> FindingData:
         return {
             "kind": str(self.kind),
             "resource_kind": str(self.resource_kind),
@@ -54,19 +78,25 @@ class DriftReport:
     checked_at: str
 
     @property
+    def drift(self) -> tuple[Finding, ...]:
+        """The findings that are drift (not those listed for information: accounts managed elsewhere)."""
+        return tuple(f for f in self.findings if f.kind.is_drift)
+
+    @property
     def has_drift(self) -> bool:
-        return bool(self.findings)
+        return bool(self.drift)
 
     @property
     def fingerprint(self) -> str:
-        return sha256_hex(canonical_json([f.identity() for f in self.findings]))
+        """Over the drift findings only: an account another repository creates does not edit the issue."""
+        return sha256_hex(canonical_json([f.identity() for f in self.drift]))
 
     def kind_counts(self) -> dict[DriftKind, int]:
         """How many findings of each kind, in the vocabulary's order, kinds with none left out."""
         counts = {kind: sum(f.kind == kind for f in self.findings) for kind in DriftKind}
         return {kind: n for kind, n in counts.items() if n}
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> DriftData:
         return {
             "version": DRIFT_VERSION,
             "revision": self.revision,
@@ -80,14 +110,17 @@ class DriftReport:
 def detect_drift(
     desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, today: date
 ) -> tuple[Finding, ...]:
-    context = context_for(desired, live, config.ownership, config.adopt)
+    """Findings on the resources in the configured scope (`kinds.in_scope`); a destination shared with any
+    live account, in scope or not, is still reported for the account in scope."""
+    scoped = in_scope(desired, live, config.scope)
+    context = context_for(scoped.desired, scoped.live, config.ownership, config.adopt)
     findings: list[Finding] = []
     for rules in KINDS:
-        wanted = [d for d in desired if d.kind == rules.kind]
-        held = [r for r in live if r.kind == rules.kind]
+        wanted = [d for d in scoped.desired if d.kind == rules.kind]
+        held = [r for r in scoped.live if r.kind == rules.kind]
         findings.extend(_kind_findings(rules, wanted, held, config, today, context))
-    findings.extend(_legacy_grants_outside_git(desired, live, config, context))
-    findings.extend(_shared_destinations(desired, live, context))
+    findings.extend(_legacy_grants_outside_git(scoped.desired, scoped.live, config, context))
+    findings.extend(_shared_destinations(scoped.desired, live, context))
     return tuple(sorted(findings, key=lambda f: (f.name, f.kind, f.resource_kind)))
 
 
@@ -151,11 +184,10 @@ def _absent_findings(
     if ownership.ours:
         detail = "carries this repository's ownership tag but is not in Git"
         return [Finding(DriftKind.ORPHANED, rules.kind, resource.name, detail)]
-    if ownership.holder == Holder.OTHER:
-        detail = f"managed elsewhere ({config.ownership.key}={ownership.other})"
-    else:
-        detail = "not managed from Git"
-    return [Finding(DriftKind.UNMANAGED, rules.kind, resource.name, detail)]
+    if ownership.holder == Holder.OTHER:  # a shared tenant: another repository's account is not drift here
+        detail = f"managed elsewhere ({config.ownership.key}={ownership.other}); for information, not drift"
+        return [Finding(DriftKind.MANAGED_ELSEWHERE, rules.kind, resource.name, detail)]
+    return [Finding(DriftKind.UNMANAGED, rules.kind, resource.name, "not managed from Git")]
 
 
 def _undeclared_binding(

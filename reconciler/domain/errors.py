@@ -7,11 +7,24 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
+    """Terraform's convention (`plan -detailed-exitcode`): under --detailed-exitcode, 2 is never an error, so a
+    CI script can branch on it.
+
+    0 success; 1 every error a user can act on (invalid input, a failed apply, and, under --detailed-exitcode,
+    usage errors too); 2 with --detailed-exitcode: the plan has changes, or drift was found; without it: a
+    usage error (bad option, unknown Git ref, missing path), as click, grep and diff use it; 3 a bug (short
+    message, traceback only with --debug)."""
+
     OK = 0
-    INVALID = 1  # invalid input, a failed apply, or any error a user can fix
-    USAGE = 2  # bad command line (also "changes present" with --detailed-exitcode, as terraform does)
+    INVALID = 1  # invalid input, a failed apply: any error a user can fix
+    CHANGES = 2  # with --detailed-exitcode only: changes (plan) or drift found (drift); never an error there
     INTERNAL = 3  # a bug: short message, traceback only with --debug
-    CHANGES = 2
+
+
+def usage_exit_code(detailed_exitcode: bool) -> int:
+    """A usage error's exit code: 2 (click's and POSIX tools' convention), but 1 when --detailed-exitcode
+    gives 2 its meaning of "changes" or "drift", so that a typo never reads as changes."""
+    return ExitCode.INVALID if detailed_exitcode else 2
 
 
 class ReconcilerError(Exception):
@@ -21,9 +34,12 @@ class ReconcilerError(Exception):
 
 
 class UsageError(ReconcilerError):
-    """The command line asks for something impossible (unknown ref, missing path, bad option mix)."""
+    """The command line asks for something impossible (unknown ref, missing path, bad option mix). Exits
+    `usage_exit_code(...)`: 2, or 1 under --detailed-exitcode."""
 
-    exit_code = ExitCode.USAGE
+
+class ApplyRefused(ReconcilerError):
+    """Apply may not run here: a pull-request event, another branch, a commit that is no longer the tip."""
 
 
 class ConfigError(ReconcilerError):
@@ -36,6 +52,10 @@ class SourceError(ReconcilerError):
 
 class PlanFileError(ReconcilerError):
     """A plan file that is unreadable, of another version, or altered since it was written."""
+
+
+class OutputError(ReconcilerError):
+    """A result could not be written where the command line asked (--out)."""
 
 
 class InvalidDesiredState(ReconcilerError):

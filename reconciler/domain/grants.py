@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated, TypedDict
 
 from reconciler.domain.values import JsonValue, Manifest, mapping
 from reconciler.domain.vocabulary import Kind
@@ -35,6 +36,29 @@ class Subject:
         return f"{self.type}:{self.name}"
 
 
+class SourcedData(TypedDict):
+    """A role on a resource, and where the grant comes from."""
+
+    role: str
+    resource_type: str
+    resource_fqn: str
+    via: Annotated[str, "`permissions` (the account's own) or `role-binding <name>`."]
+    high_privilege: bool
+
+
+class AccessChangeData(TypedDict):
+    """One account's effective access before and after the plan, and live grants Git does not declare."""
+
+    account: str
+    new: Annotated[bool, "The plan creates this account."]
+    gone: Annotated[bool, "The plan deletes this account."]
+    before: list[SourcedData]
+    after: list[SourcedData]
+    added: list[SourcedData]
+    removed: list[SourcedData]
+    undeclared: list[SourcedData]
+
+
 @dataclass(frozen=True, order=True)
 class Sourced:
     """A grant, where it comes from (`permissions` or `role-binding <name>`), and whether it is high privilege."""
@@ -46,7 +70,7 @@ class Sourced:
     def __str__(self) -> str:
         return f"{self.grant} ({self.via})"
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> SourcedData:
         return {
             "role": self.grant.role,
             "resource_type": self.grant.resource_type,
@@ -90,7 +114,7 @@ class AccessChange:
     def escalates(self) -> bool:
         return any(s.high_privilege for s in self.added)
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> AccessChangeData:
         return {
             "account": self.account,
             "new": self.new,

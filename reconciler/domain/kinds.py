@@ -14,12 +14,12 @@ Normalisation makes desired and live compare equal exactly when applying would c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from reconciler.domain.config import OwnershipTag
-from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, accounts_named, subjects_of
+from reconciler.domain.grants import VIRTUAL_ACCOUNT_SUBJECT, Grant, accounts_named, grants_of, subjects_of
 from reconciler.domain.ownership import (
     BOOKKEEPING_TAGS,
     Holder,
@@ -29,6 +29,7 @@ from reconciler.domain.ownership import (
     with_ownership_tag,
 )
 from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.scope import Scope, team_of
 from reconciler.domain.values import JsonValue, Manifest, canonical_json
 from reconciler.domain.vocabulary import Kind
 
@@ -42,6 +43,8 @@ class OwnershipContext:
 
     tag: OwnershipTag
     owned_accounts: frozenset[str] = field(default_factory=frozenset)
+    # live account -> the grants its deprecated `permissions` made (they persist when the field is omitted)
+    legacy_grants: Mapping[str, frozenset[Grant]] = field(default_factory=dict)
 
 
 def context_for(
@@ -55,7 +58,8 @@ def context_for(
             continue
         if resource.name not in held or resource.name in adopt or claims(resource.manifest, tag):
             owned.add(resource.name)
-    return OwnershipContext(tag, frozenset(owned))
+    legacy = {name: frozenset(grants_of(Kind.VIRTUAL_ACCOUNT, r.manifest)) for name, r in held.items()}
+    return OwnershipContext(tag, frozenset(owned), {name: grants for name, grants in legacy.items() if grants})
 
 
 class ResourceRules(Protocol):
@@ -81,6 +85,12 @@ class ResourceRules(Protocol):
 
     def normalize(self, manifest: Manifest) -> dict[str, JsonValue]: ...
 
+    def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
+        """A live manifest as a person declares it: server defaults and the reconciler's bookkeeping left out,
+        unset (null) fields dropped, in its own key order. `normalize` of the result equals `normalize` of the
+        input: applying it changes nothing."""
+        ...
+
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
         """Both sides normalised; fields the server keeps when desired omits them are dropped from live."""
         ...
@@ -99,6 +109,11 @@ class ResourceRules(Protocol):
         """Reasons this kind refuses to write a desired resource, beyond policy."""
         ...
 
+    def adopts(self, desired: Manifest, context: OwnershipContext) -> str | None:
+        """Why creating this resource only takes over what the control plane already does (the plan adopts it
+        rather than creating it), or None for a real create."""
+        ...
+
 
 def as_set(items: Sequence[JsonValue]) -> list[JsonValue]:
     """A list whose order means nothing, in one canonical order, without repeats. A list of one item is
@@ -108,6 +123,31 @@ def as_set(items: Sequence[JsonValue]) -> list[JsonValue]:
         return list(items)
     unique = {canonical_json(item): item for item in items}
     return [unique[key] for key in sorted(unique)]
+
+
+def _set_fields(value: Manifest) -> dict[str, JsonValue]:
+    """The mapping without its null (unset) fields, at every depth."""
+    return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+
+
+def _without_nulls(value: JsonValue) -> JsonValue:
+    if isinstance(value, dict):
+        return _set_fields(value)
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value if item is not None]
+    return value
+
+
+def _without_bookkeeping(manifest: dict[str, JsonValue]) -> dict[str, JsonValue]:
+    """The manifest without the reconciler's bookkeeping tags (and without `tags` when nothing else is left)."""
+    tags = manifest.get("tags")
+    if isinstance(tags, dict):
+        kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
+        if kept:
+            manifest["tags"] = kept
+        else:
+            del manifest["tags"]
+    return manifest
 
 
 class VirtualAccountRules:
@@ -134,14 +174,14 @@ class VirtualAccountRules:
         store = result.get("secret_store_config")
         if isinstance(store, dict) and "type" not in store:
             result["secret_store_config"] = {"type": "secret-store", **store}
-        tags = result.get("tags")
-        if isinstance(tags, dict):
-            kept = {k: v for k, v in tags.items() if k not in BOOKKEEPING_TAGS}
-            if kept:
-                result["tags"] = kept
-            else:
-                del result["tags"]
-        return result
+        return _without_bookkeeping(result)
+
+    def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
+        result = {**_set_fields(manifest), "type": self.kind.value}
+        rotate = result.get("auto_rotate")
+        if isinstance(rotate, dict):
+            result["auto_rotate"] = {k: v for k, v in rotate.items() if DEFAULT_AUTO_ROTATE.get(k) != v}
+        return _without_bookkeeping(result)
 
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
         wanted, have = self.normalize(desired), self.normalize(live)
@@ -162,6 +202,9 @@ class VirtualAccountRules:
     def blockers(self, desired: Manifest, context: OwnershipContext) -> list[str]:
         return []
 
+    def adopts(self, desired: Manifest, context: OwnershipContext) -> str | None:
+        return None  # a new account is always a create: it issues a token
+
 
 class RoleBindingRules:
     """Role bindings carry no tags (reference/role-bindings.md §2), so ownership follows their subjects: this
@@ -181,6 +224,9 @@ class RoleBindingRules:
             if isinstance(value, list):
                 result[key] = as_set(value)
         return result
+
+    def declared(self, manifest: Manifest) -> dict[str, JsonValue]:
+        return {**_set_fields(manifest), "type": self.kind.value}  # no server defaults, no tags
 
     def comparable(self, desired: Manifest, live: Manifest) -> tuple[dict[str, JsonValue], dict[str, JsonValue]]:
         return self.normalize(desired), self.normalize(live)
@@ -210,6 +256,23 @@ class RoleBindingRules:
             if name not in context.owned_accounts
         ]
 
+    def adopts(self, desired: Manifest, context: OwnershipContext) -> str | None:
+        """A new binding whose every subject is a live virtual account already holding every grant of it through
+        its deprecated `permissions` (as `reconciler migrate` and `reconciler import` write them) changes no
+        access: it takes those grants over."""
+        subjects = subjects_of(desired)
+        grants = set(grants_of(Kind.ROLE_BINDING, desired))
+        if not subjects or not grants or any(s.type != VIRTUAL_ACCOUNT_SUBJECT for s in subjects):
+            return None
+        if not all(grants <= context.legacy_grants.get(s.name, frozenset()) for s in subjects):
+            return None
+        names = sorted({s.name for s in subjects})
+        holds = "holds" if len(names) == 1 else "hold"
+        return (
+            f"takes over grants {', '.join(names)} already {holds} through deprecated permissions: the binding is "
+            "created, no access changes"
+        )
+
 
 VIRTUAL_ACCOUNTS = VirtualAccountRules()
 ROLE_BINDINGS = RoleBindingRules()
@@ -218,3 +281,33 @@ KINDS: tuple[ResourceRules, ...] = (VIRTUAL_ACCOUNTS, ROLE_BINDINGS)
 
 def rules_for(kind: Kind) -> ResourceRules:
     return next(rules for rules in KINDS if rules.kind == kind)
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """The resources a scope covers, and how many of each side it left out."""
+
+    desired: tuple[DesiredResource, ...]
+    live: tuple[LiveResource, ...]
+    desired_out: int = 0
+    live_out: int = 0
+
+
+def in_scope(desired: Sequence[DesiredResource], live: Sequence[LiveResource], scope: Scope) -> Scoped:
+    """The resources `scope` covers: an account judged by its manifest in Git when Git has one, else by the live
+    one (so editing `ownedBy` in Git never makes a live account look gone from Git); a role binding when every
+    account it names is in scope (`scope.py`)."""
+    if scope.everything:
+        return Scoped(tuple(desired), tuple(live))
+    teams = {r.name: team_of(r.manifest) for r in live if r.kind == Kind.VIRTUAL_ACCOUNT}
+    teams.update({d.name: team_of(d.manifest) for d in desired if d.kind == Kind.VIRTUAL_ACCOUNT})
+    accounts = {name for name, team in teams.items() if scope.includes(name, team)}
+
+    def covered(kind: Kind, name: str, manifest: Manifest) -> bool:
+        if kind == Kind.VIRTUAL_ACCOUNT:
+            return name in accounts
+        return all(account in accounts for account in accounts_named(manifest))
+
+    wanted = tuple(d for d in desired if covered(d.kind, d.name, d.manifest))
+    held = tuple(r for r in live if covered(r.kind, r.name, r.manifest))
+    return Scoped(wanted, held, len(desired) - len(wanted), len(live) - len(held))

@@ -64,6 +64,12 @@ def with_ownership_tag(manifest: Manifest, tag: OwnershipTag) -> dict[str, JsonV
     return {**manifest, "tags": {**tags_of(manifest), tag.key: tag.value}}
 
 
+def carries_tags(live: Manifest, sent: Manifest) -> bool:
+    """`live` holds every tag `sent` set, with the same value: what tells our own write from someone else's."""
+    held = tags_of(live)
+    return all(held.get(key) == value for key, value in tags_of(sent).items())
+
+
 def token_pending(manifest: Manifest) -> bool:
     return tags_of(manifest).get(TOKEN_DELIVERY_TAG) == PENDING
 

@@ -13,16 +13,69 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Annotated, TypedDict
 
 from reconciler.domain.config import OwnershipTag, PrunePolicy
-from reconciler.domain.diff import FieldDiff
+from reconciler.domain.diff import FieldDiff, FieldDiffData
 from reconciler.domain.errors import PlanFileError
-from reconciler.domain.grants import AccessChange
-from reconciler.domain.values import JsonValue, Manifest, Position, Problem, canonical_json, sha256_hex
+from reconciler.domain.grants import AccessChange, AccessChangeData
+from reconciler.domain.values import JsonValue, Manifest, Position, Problem, ProblemData, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import Action, Kind
 
-PLAN_VERSION = 2
+PLAN_VERSION = 3  # 3: the `adopt` action
 MIN_OWNED_FOR_PERCENT_GUARD = 10  # octoDNS: a share of a handful of resources is too noisy to guard on
+
+
+class ChangeData(TypedDict):
+    """What the plan does with one resource."""
+
+    kind: Annotated[str, Kind]
+    name: str
+    action: Annotated[str, Action]
+    file: Annotated[str | None, "Where the manifest is (relative to the repository root); null for a delete."]
+    line: int | None
+    col: int | None
+    id: Annotated[str | None, "The control plane's id of the live resource; null for a create."]
+    desired: Annotated[dict[str, JsonValue] | None, "The manifest apply sends, ownership tag included."]
+    desired_hash: Annotated[str | None, "sha256 of `desired` as canonical JSON: apply --plan compares it."]
+    live_fingerprint: Annotated[str | None, "sha256 of the live resource as read (id, manifest, updatedAt)."]
+    diffs: list[FieldDiffData]
+    warnings: list[str]
+    errors: Annotated[list[str], "The control plane's dry-run rejections."]
+    reason: Annotated[str, "Why a conflict, a block or a no-op worth mentioning; else empty."]
+    token_destination: Annotated[str | None, "Where a created account's one-time token goes (never the token)."]
+    deliver_token: Annotated[bool, "A created token never reached its destination: apply recovers it."]
+
+
+class OwnershipData(TypedDict):
+    """The tag marking the accounts this repository owns."""
+
+    key: str
+    value: str
+
+
+class PlanData(TypedDict):
+    """A plan: what apply would do, as data (everything the checksum covers)."""
+
+    version: int
+    revision: Annotated[str | None, "The Git commit the manifests were read at; null for a working tree."]
+    source: Annotated[str, "Where the manifests were read, in words."]
+    control_plane: Annotated[str, "The control plane planned against, and whose credentials, in words."]
+    ownership: OwnershipData
+    prune: bool
+    live_count: int
+    desired_count: int
+    summary: Annotated[dict[str, int], "How many changes of each action, and `errors`."]
+    notices: Annotated[list[str], "What a reviewer must know about the run (a policy edit takes effect after merge)."]
+    problems: Annotated[list[ProblemData], "Invalid manifests: a plan with problems has no changes."]
+    access: Annotated[list[AccessChangeData], "Effective access before and after, per account touched."]
+    changes: list[ChangeData]
+
+
+class PlanFileData(PlanData):
+    """plan.json (`reconciler plan --out`): the plan and its checksum, which `apply --plan` verifies."""
+
+    checksum: Annotated[str, "sha256 over the canonical JSON of every other field."]
 
 
 @dataclass(frozen=True)
@@ -66,10 +119,15 @@ class Change:
     def writes(self) -> bool:
         return self.action.writes and not self.errors
 
+    @property
+    def creates(self) -> bool:
+        """Apply creates the resource: a create, or an adoption of grants by a new role binding."""
+        return self.action == Action.CREATE or (self.action == Action.ADOPT and self.resource_id is None)
+
     def with_errors(self, *errors: str) -> Change:
         return replace(self, errors=self.errors + errors)
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> ChangeData:
         where = self.position
         return {
             "kind": str(self.kind),
@@ -171,7 +229,7 @@ class Plan:
     def by_key(self) -> dict[tuple[Kind, str], Change]:
         return {c.key: c for c in self.changes}
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> PlanData:
         """Everything but the checksum, in a fixed order."""
         return {
             "version": PLAN_VERSION,
@@ -190,7 +248,7 @@ class Plan:
         }
 
     @cached_property
-    def _data(self) -> dict[str, JsonValue]:
+    def _data(self) -> PlanData:
         return self.to_data()
 
     @cached_property
@@ -199,21 +257,22 @@ class Plan:
         return sha256_hex(canonical_json(self._data))
 
     def to_json(self) -> str:
-        return json.dumps({**self._data, "checksum": self.checksum}, indent=2) + "\n"
+        document: PlanFileData = {**self._data, "checksum": self.checksum}
+        return json.dumps(document, indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
         """Read a plan file; refuses one that is not JSON, of another version, incomplete or altered."""
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise PlanFileError("the plan file is not JSON") from exc
         if not isinstance(data, dict) or data.get("version") != PLAN_VERSION:
             raise PlanFileError(f"the plan file is not a version {PLAN_VERSION} plan")
         claimed = data.pop("checksum", None)
         try:
             plan = _plan_from_data(data)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
             raise PlanFileError(f"the plan file is incomplete or malformed ({type(exc).__name__}: {exc})") from exc
         if claimed != plan.checksum:
             raise PlanFileError("the plan file's checksum does not match its content: it was altered")

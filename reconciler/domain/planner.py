@@ -3,7 +3,9 @@
 Safety is decided here, before any write can be planned:
 - ownership: only resources this repository owns are updated or deleted; a live resource with a manifest's
   name that is not ours is a `conflict` unless reconciler.yaml's `adopt` lists it or the manifest itself
-  claims it (for accounts: carries the ownership tag);
+  claims it (for accounts: carries the ownership tag). Taking one over is an `adopt` when the ownership tag
+  is all that changes (an `update` otherwise), and so is creating a role binding for grants its accounts
+  already hold through deprecated `permissions` (`ResourceRules.adopts`): neither changes what anything does;
 - prune is off by default; when on, only owned resources absent from Git are deleted, under the plan's
   mass-delete guard (`plan.guard_mass_delete`);
 - a created account whose one-time token has nowhere safe to go is `blocked`, and so is a create or update
@@ -18,17 +20,18 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from reconciler.domain.access import access_changes
+from reconciler.domain.checks import past_expiry
 from reconciler.domain.config import RepoConfig
 from reconciler.domain.destinations import guard_destinations
 from reconciler.domain.diff import FieldDiff, diff
 from reconciler.domain.grants import AccessChange
-from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for
+from reconciler.domain.kinds import KINDS, OwnershipContext, ResourceRules, context_for, in_scope
 from reconciler.domain.ownership import Holder, Ownership, synced_by_control_plane, token_destination, token_pending
 from reconciler.domain.plan import Change, guard_mass_delete
 from reconciler.domain.policy import policy_findings
 from reconciler.domain.resources import DesiredResource, LiveResource
 from reconciler.domain.token_life import extension_warning
-from reconciler.domain.vocabulary import Action, Kind
+from reconciler.domain.vocabulary import Action, DiffKind, Kind
 
 
 @dataclass(frozen=True)
@@ -38,19 +41,22 @@ class PlanOptions:
     allow_mass_delete: bool = False
     unwritable_token_dir: str = ""  # why the token directory failed its probe: what needs it is blocked
     unread: tuple[str, ...] = ()  # files or documents that could not be read: no delete may act on the rest
+    token_files: frozenset[str] = frozenset()  # account names --token-dir already holds a token file for
 
 
 def make_changes(
     desired: Sequence[DesiredResource], live: Sequence[LiveResource], config: RepoConfig, options: PlanOptions
 ) -> tuple[Change, ...]:
     """One change per resource in Git and per owned resource that left Git (and, for role bindings, per
-    shared binding naming an owned account), ordered by kind, then name."""
-    context = context_for(desired, live, config.ownership, config.adopt)
+    shared binding naming an owned account), ordered by kind, then name; only resources in the configured
+    scope are considered (`kinds.in_scope`), but every live account still holds its destinations."""
+    scoped = in_scope(desired, live, config.scope)
+    context = context_for(scoped.desired, scoped.live, config.ownership, config.adopt)
     changes: list[Change] = []
-    accounts_in_git = sum(d.kind == Kind.VIRTUAL_ACCOUNT for d in desired)  # an empty repository prunes nothing
+    accounts_in_git = sum(d.kind == Kind.VIRTUAL_ACCOUNT for d in scoped.desired)  # none: nothing is pruned
     for rules in sorted(KINDS, key=lambda r: r.order):
-        wanted = [d for d in desired if d.kind == rules.kind]
-        held = [r for r in live if r.kind == rules.kind]
+        wanted = [d for d in scoped.desired if d.kind == rules.kind]
+        held = [r for r in scoped.live if r.kind == rules.kind]
         changes.extend(_plan_kind(rules, wanted, held, config, options, context, accounts_in_git))
     return guard_destinations(changes, live)
 
@@ -58,8 +64,10 @@ def make_changes(
 def access_of(
     desired: Sequence[DesiredResource], live: Sequence[LiveResource], changes: Sequence[Change], config: RepoConfig
 ) -> tuple[AccessChange, ...]:
-    """Effective access before and after the plan, for every account it touches (`access.py`)."""
-    context = context_for(desired, live, config.ownership, config.adopt)
+    """Effective access before and after the plan, for every account it touches (`access.py`): computed from
+    every grant, in scope or not, while undeclared grants are reported for owned accounts in scope only."""
+    scoped = in_scope(desired, live, config.scope)
+    context = context_for(scoped.desired, scoped.live, config.ownership, config.adopt)
     return access_changes(desired, live, changes, context.owned_accounts, config.policy)
 
 
@@ -104,8 +112,13 @@ def _plan_resource(
         resource_id=live.id if live else None,
         live_fingerprint=live.fingerprint if live else None,
     )
+    expired = past_expiry(resource.manifest, options.today) if rules.issues_tokens else None
+    if expired is not None and (live is None or live.manifest.get("expiration_date") != expired):
+        blocked.append(f"sets expiration_date {expired}, which is in the past (today is {options.today} UTC)")
+    elif expired is not None:
+        warnings.append(f"expired on {expired} (today is {options.today} UTC): move expiration_date forward")
     if live is None:
-        return _plan_create(rules, base, blocked, warnings, config, options)
+        return _plan_create(rules, base, blocked, warnings, config, options, context)
     ownership = rules.ownership(live, context)
     asked = resource.name in config.adopt or rules.claims(resource.manifest, context)
     adopting = not ownership.ours and asked and not config.ownership.provisional
@@ -130,12 +143,20 @@ def _plan_resource(
         warnings.append("recovers the token a crashed run never delivered (GET .../token) into --token-dir")
     return replace(
         base,
-        action=Action.UPDATE if diffs else Action.RECOVER_TOKEN if pending else Action.NO_OP,
+        action=_update_action(diffs, adopting, pending, config),
         diffs=diffs,
         warnings=tuple(warnings),
         deliver_token=pending,
         token_destination=token_destination(manifest, True) if pending else None,
     )
+
+
+def _update_action(diffs: Sequence[FieldDiff], adopting: bool, pending: bool, config: RepoConfig) -> Action:
+    if diffs and adopting and not pending and _only_ownership(diffs, config):
+        return Action.ADOPT
+    if diffs:
+        return Action.UPDATE
+    return Action.RECOVER_TOKEN if pending else Action.NO_OP
 
 
 def _update_warnings(diffs: Sequence[FieldDiff]) -> list[str]:
@@ -154,6 +175,7 @@ def _plan_create(
     warnings: list[str],
     config: RepoConfig,
     options: PlanOptions,
+    context: OwnershipContext,
 ) -> Change:
     destination = None
     if rules.issues_tokens and base.desired is not None:
@@ -164,9 +186,28 @@ def _plan_create(
             )
         elif options.unwritable_token_dir and not synced_by_control_plane(base.desired):
             blocked.append(options.unwritable_token_dir)
+        elif options.token_dir and not synced_by_control_plane(base.desired) and base.name in options.token_files:
+            blocked.append(
+                f"--token-dir already holds {base.name}.token, left by an earlier account of this name: a new "
+                "account's token must not replace it unseen; move that file away (or delete it, if its account is "
+                "gone), then re-plan"
+            )
     if blocked:
         return replace(base, action=Action.BLOCKED, reason="; ".join(blocked), warnings=tuple(warnings))
+    takes_over = rules.adopts(base.desired or {}, context)
+    if takes_over is not None:
+        return replace(base, action=Action.ADOPT, warnings=(*warnings, takes_over))
     return replace(base, action=Action.CREATE, warnings=tuple(warnings), token_destination=destination)
+
+
+def _only_ownership(diffs: Sequence[FieldDiff], config: RepoConfig) -> bool:
+    """Every difference is the ownership tag being added (to existing tags, or as the first tag): adopting the
+    resource changes nothing else about it."""
+    tag = config.ownership
+    return all(
+        d.path == f"tags.{tag.key}" or (d.path == "tags" and d.kind == DiffKind.ADD and d.after == {tag.key: tag.value})
+        for d in diffs
+    )
 
 
 def _adoption_warning(rules: ResourceRules) -> str:

@@ -42,12 +42,23 @@ class ControlPlane(Protocol):
 
     async def get(self, kind: Kind, resource_id: str) -> LiveResource: ...
 
+    async def exists(self, kind: Kind, name: str) -> bool:
+        """Whether a resource of `kind` has this name, tenant-wide, visible to this credential or not
+        (GET .../exists?name=)."""
+        ...
+
+    async def find(self, kind: Kind, name: str) -> LiveResource | None:
+        """The resource of `kind` with this name among those this credential may see, or None."""
+        ...
+
     async def dry_run(self, kind: Kind, manifest: Manifest) -> None:
         """Has the server validate a write without persisting it; raises `Rejected` when it refuses."""
         ...
 
     async def create(self, kind: Kind, manifest: Manifest) -> Created:
-        """A write that creates. Never repeated blindly: the token comes back only once."""
+        """A write that creates. Never repeated blindly: the token comes back only once. After a lost response
+        the resource is looked up by name and returned `recovered`, without a token: the caller decides whether
+        it is the one it sent before asking for its token."""
         ...
 
     async def update(self, kind: Kind, manifest: Manifest) -> LiveResource: ...
@@ -65,6 +76,11 @@ class TokenSink(Protocol):
     def deliver(self, name: str, token: Token) -> str:
         """Stores the token for account `name`; returns where, in words. Idempotent for the same token;
         raises `TokenSinkError` rather than overwrite a different one."""
+        ...
+
+    def discard(self, name: str) -> str | None:
+        """Removes the token of account `name`, deleted (its token died with it); returns where it was, or
+        None when there was none. Raises `TokenSinkError` when it cannot."""
         ...
 
 

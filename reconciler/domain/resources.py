@@ -3,12 +3,12 @@ repository found (the validation report)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from reconciler.domain.values import JsonPath, LineCol, Manifest, Position, Problem, canonical_json, sha256_hex
-from reconciler.domain.vocabulary import Kind, Severity
+from reconciler.domain.vocabulary import Kind, Severity, SkipReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +64,12 @@ class LiveResource:
 
 @dataclass(frozen=True)
 class SkippedDocument:
-    """A document of a kind this tool does not manage (e.g. a team): listed, not validated."""
+    """A document (or a whole file) that is not a manifest of a managed kind: listed, not validated. `kind` is
+    the document's `type` for OTHER_TYPE, else empty."""
 
     position: Position
     kind: str
+    reason: SkipReason = SkipReason.OTHER_TYPE
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,26 @@ class ValidationReport:
 
     def of_kind(self, kind: Kind) -> tuple[DesiredResource, ...]:
         return tuple(r for r in self.resources if r.kind == kind)
+
+    def restricted_to(self, files: Collection[str], candidates: Collection[str]) -> ValidationReport:
+        """The report for `files` alone, as pre-commit asks (the files a commit changes). The repository was
+        read whole, so checks across files (a name defined twice) kept their verdicts; what they found in the
+        other `candidates` is dropped, and what was found outside every candidate (reconciler.yaml) is kept,
+        since it concerns them all. Paths are as in positions: relative to the repository root."""
+        hidden = frozenset(candidates) - frozenset(files)
+        return ValidationReport(
+            files=len(frozenset(files) & frozenset(candidates)),
+            resources=tuple(r for r in self.resources if r.position.file not in hidden),
+            skipped=tuple(s for s in self.skipped if s.position.file not in hidden),
+            problems=tuple(p for p in self.problems if p.position.file not in hidden),
+        )
+
+
+def merge_reports(reports: Sequence[ValidationReport], skipped: Sequence[SkippedDocument] = ()) -> ValidationReport:
+    """Several repositories' reports as one (files given from two manifest roots), with `skipped` added."""
+    return ValidationReport(
+        files=sum(r.files for r in reports),
+        resources=tuple(resource for r in reports for resource in r.resources),
+        skipped=tuple(sorted([*(s for r in reports for s in r.skipped), *skipped], key=lambda s: s.position)),
+        problems=tuple(sorted(problem for r in reports for problem in r.problems)),
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from reconciler.domain.errors import PlanFileError
 from reconciler.domain.plan import Change, Plan
 from reconciler.domain.reports import Outcome
 from reconciler.domain.vocabulary import OutcomeStatus
@@ -62,3 +63,40 @@ def dry_run_needed(reviewed: Plan | None, force: bool) -> Callable[[Change], boo
         return force
 
     return needed
+
+
+EMBEDDED = "embedded control plane"
+
+
+def control_plane_identity(description: str) -> str:
+    """Which control plane a plan's `control_plane` line names: the host URL (`https://x.truefoundry.cloud`),
+    without where its credentials came from; every embedded control plane is `embedded control plane` (its
+    database path depends on the folder a command was run from)."""
+    if description.startswith(EMBEDDED):
+        return EMBEDDED
+    return description.split(" (", 1)[0]
+
+
+def desired_state(plan: Plan) -> frozenset[tuple[str, str, str]]:
+    """What a plan read from Git: every resource in scope with a manifest, as (kind, name, manifest hash)."""
+    return frozenset((str(c.kind), c.name, c.desired_hash or "") for c in plan.changes if c.desired is not None)
+
+
+def verify_origin(fresh: Plan, reviewed: Plan) -> None:
+    """Refuse (PlanFileError) a reviewed plan made against another control plane, or from other manifests: a
+    different commit is accepted only when the manifests read are the same (a pull request's plan applied
+    after its merge: the merge commit differs, the content does not)."""
+    made, here = control_plane_identity(reviewed.control_plane), control_plane_identity(fresh.control_plane)
+    if made != here:
+        raise PlanFileError(
+            f"the plan was made against {made}, but this run talks to {here}: plan again against this control "
+            "plane (or pass --force to apply the fresh plan anyway)"
+        )
+    if reviewed.revision == fresh.revision or desired_state(reviewed) == desired_state(fresh):
+        return
+    made_at = reviewed.revision or "a working tree"
+    read_at = fresh.revision or "a working tree"
+    raise PlanFileError(
+        f"the plan was made from {made_at} ({reviewed.source}), but this run reads {read_at} ({fresh.source}) "
+        "and the manifests differ: plan again from this revision (or pass --force to apply the fresh plan anyway)"
+    )

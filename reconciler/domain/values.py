@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Annotated, TypedDict
 
 from reconciler.domain.vocabulary import Severity
 
@@ -38,19 +39,6 @@ def first_invisible(text: str) -> int | None:
         return None if found is None else found.start()
     offsets = [text.find(char) for char in set(text) if is_invisible(char)]
     return min(offsets, default=None)
-
-
-def escape_invisible(text: str) -> str:
-    """`text` with every invisible character written as a `\\uXXXX` escape, so that two values that differ
-    only by one never look the same in a diff."""
-    if first_invisible(text) is None:
-        return text
-    return "".join(_escape(c) if is_invisible(c) else c for c in text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def format_json_path(path: JsonPath) -> str:
@@ -84,6 +72,17 @@ class Position:
         return f"{self.file}:{self.line}:{self.col}"
 
 
+class ProblemData(TypedDict):
+    """A problem with the input, pointing at it (in plan.json and the validation report)."""
+
+    file: Annotated[str, "Relative to the repository root (or the manifests folder outside Git), posix style."]
+    line: Annotated[int, "From 1."]
+    col: Annotated[int, "From 1."]
+    severity: Annotated[str, Severity]
+    message: str
+    path: Annotated[str, "The JSON path of the value in its document (`$.auto_rotate.grace_period`), or empty."]
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """Something wrong with the input, pointing at it."""
@@ -93,7 +92,7 @@ class Problem:
     json_path: str = ""
     severity: Severity = Severity.ERROR
 
-    def to_data(self) -> dict[str, JsonValue]:
+    def to_data(self) -> ProblemData:
         where = self.position
         return {
             "file": where.file,

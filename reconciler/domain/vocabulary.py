@@ -18,6 +18,9 @@ class Action(StrEnum):
 
     CREATE = "create"
     UPDATE = "update"
+    # takes over what exists without changing what it does: an account gets the ownership tag and nothing else,
+    # or a role binding is created for grants its accounts already hold through deprecated `permissions`
+    ADOPT = "adopt"
     DELETE = "delete"
     RECOVER_TOKEN = "recover-token"  # a crashed run created the account but never delivered its token
     NO_OP = "no-op"
@@ -34,7 +37,7 @@ class Action(StrEnum):
         return self in (Action.CONFLICT, Action.BLOCKED)
 
 
-_WRITING = frozenset({Action.CREATE, Action.UPDATE, Action.DELETE, Action.RECOVER_TOKEN})
+_WRITING = frozenset({Action.CREATE, Action.UPDATE, Action.ADOPT, Action.DELETE, Action.RECOVER_TOKEN})
 
 
 class DiffKind(StrEnum):
@@ -56,6 +59,12 @@ class DriftKind(StrEnum):
     UNDELIVERED = "undelivered"  # a created token never reached its sink
     UNDECLARED_ACCESS = "undeclared-access"  # a grant on an owned account that Git does not declare
     SHARED_DESTINATION = "shared-destination"  # a token secret or identity mapping two live accounts hold
+    MANAGED_ELSEWHERE = "managed-elsewhere"  # another repository's tag: listed for information, never drift
+
+    @property
+    def is_drift(self) -> bool:
+        """Whether a finding of this kind is drift (counts for --detailed-exitcode and the drift issue)."""
+        return self != DriftKind.MANAGED_ELSEWHERE
 
 
 class OutcomeStatus(StrEnum):
@@ -64,6 +73,14 @@ class OutcomeStatus(StrEnum):
     APPLIED = "applied"
     FAILED = "failed"
     SKIPPED = "skipped"  # nothing written, on purpose (changed since the plan, not approved)
+
+
+class SkipReason(StrEnum):
+    """Why a YAML document or file was not validated (listed as skipped, never an error)."""
+
+    OTHER_TYPE = "other-type"  # a `type` this tool does not manage (team, workspace, ...)
+    NOT_A_MANIFEST = "not-a-manifest"  # no `type` and no field only a managed kind has (`foo: bar`)
+    OUTSIDE_PATHS = "outside-paths"  # a file given on the command line outside the configured manifest paths
 
 
 class Severity(StrEnum):

@@ -15,6 +15,7 @@ from reconciler.emulator.store import Store, new_id
 from reconciler.emulator.tenant import Tenant, load_tenant
 from reconciler.emulator.tokens import TokenMint
 from reconciler.emulator.validation import AccountValidator
+from reconciler.emulator.visibility import Visibility
 
 
 class Backend:
@@ -36,3 +37,4 @@ class Backend:
         index = self.bindings.grants_by_account
         self.auth = Authenticator(self.store, self.clock, self.tenant, mint, token, index)
         self.accounts = Accounts(self.store, self.clock, self.tenant, validator, self.tokens, index)
+        self.visibility = Visibility(self.store)

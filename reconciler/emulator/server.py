@@ -39,18 +39,35 @@ class ServeOptions:
     latency_ms: int = 0
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything else starts: a busy port or an unknown host is an `OSError`
+    here, with the system's reason, instead of a log line from inside the server and an exit."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(options: ServeOptions, on_ready: Callable[[str, str], None]) -> None:
-    """Run until Ctrl-C (uvicorn shuts down cleanly on SIGINT/SIGTERM)."""
-    app = create_app(options.db, options.admin_token, options.tenant, options.test_controls, options.latency_ms)
-    host, port = options.host, options.port
-    token = app.state.emulator.backend.admin_token
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        timeout_graceful_shutdown=3,  # requests held by an injected latency must not block Ctrl-C
-    )
-    _AnnouncingServer(config, lambda url: on_ready(url, token)).run()
+    """Run until Ctrl-C (uvicorn shuts down cleanly on SIGINT/SIGTERM). Raises `OSError` when the address
+    cannot be bound and `TenantError` for a bad tenant file, before serving anything."""
+    sock = bind(options.host, options.port)
+    with sock:
+        app = create_app(options.db, options.admin_token, options.tenant, options.test_controls, options.latency_ms)
+        token = app.state.emulator.backend.admin_token
+        config = uvicorn.Config(
+            app,
+            host=options.host,
+            port=options.port,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            timeout_graceful_shutdown=3,  # requests held by an injected latency must not block Ctrl-C
+        )
+        _AnnouncingServer(config, lambda url: on_ready(url, token)).run(sockets=[sock])

@@ -56,13 +56,30 @@ class Tenant:
         return any(self.roles.get(role, Role("", "")).tenant_admin for role in role_ids)
 
 
+class TenantError(ValueError):
+    """The tenant file cannot be read or does not describe a tenant; the message names the file and, for YAML
+    errors, the line and column."""
+
+
 def load_tenant(path: Path | None) -> Tenant:
     """The tenant description in `path`, or the built-in demo tenant that matches manifests-example/."""
     if path is None:
         text = resources.files("reconciler.emulator").joinpath("demo-tenant.yaml").read_text("utf-8")
-    else:
-        text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+        return Tenant.from_data(yaml.safe_load(text))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise TenantError(f"{path}{where}: not valid YAML: {exc.problem or exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise TenantError(f"{path}: cannot read the tenant description: {exc}") from exc
     if not isinstance(data, dict) or "tenant_name" not in data:
-        raise ValueError(f"{path}: a tenant description is a mapping with at least tenant_name")
-    return Tenant.from_data(data)
+        raise TenantError(f"{path}: a tenant description is a mapping with at least tenant_name")
+    try:
+        return Tenant.from_data(data)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise TenantError(
+            f"{path}: not a tenant description (roles need id, resources need fqn and type; lists of names "
+            f"elsewhere, as in the demo tenant): {type(exc).__name__} {exc}"
+        ) from exc

@@ -10,6 +10,22 @@ from datetime import UTC, datetime, timedelta
 import jwt as pyjwt
 
 NO_EXPIRY = timedelta(days=3650)
+TFY_KEY_PREFIX = "tfy_"
+TFY_JWT_CLAIMS = ("tenantName", "exp")  # what tfy 0.17.5 reads from a key it decodes (common/entities.py)
+
+
+def tfy_key_problem(token: str) -> str | None:
+    """Why TrueFoundry's CLI could not use `token` as TFY_API_KEY, or None. tfy asks /session about keys
+    starting with `tfy_` and decodes any other key as a JWT, unverified, reading `tenantName` and `exp`
+    (reference/control-plane-api.md §8); a plain string fails there with "Not enough segments"."""
+    if token.startswith(TFY_KEY_PREFIX):
+        return None
+    try:
+        claims = pyjwt.decode(token, options={"verify_signature": False})
+    except pyjwt.PyJWTError:
+        return "is neither a tfy_ key nor a JWT"
+    missing = [claim for claim in TFY_JWT_CLAIMS if claim not in claims]
+    return f"is a JWT without the claim(s) {', '.join(missing)}" if missing else None
 
 
 class TokenMint:

@@ -1,21 +1,18 @@
 """Rewrite manifests the way a person would, keeping comments, key order and layout (ruamel.yaml round trip,
 and only here): move a virtual account's deprecated `permissions` into a role-binding document placed right
-after it, as TrueFoundry's `tfy migrate-gitops` lays it out (reference/role-bindings.md §1), but with a stable
-name, `va-<account>` (tfy adds two random characters per run, so its output cannot be previewed or repeated).
+after it, named and laid out by `domain/legacy.py` (as `tfy migrate-gitops` lays it out, with a stable name).
 """
 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Set
 from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-NAME_LIMIT = 66  # role-binding names: 3 to 66 characters
+from reconciler.domain.legacy import binding_name, legacy_binding
 
 
 @dataclass(frozen=True)
@@ -32,16 +29,6 @@ def _yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096  # never wrap long values such as FQNs
     return yaml
-
-
-def binding_name(account: str, taken: Set[str]) -> str:
-    """`va-<account>`, or `va-<account>-2`, `-3`... when a binding of that name exists already."""
-    stem = re.sub(r"[^a-z0-9-]+", "-", f"va-{account}".lower()).strip("-")[:NAME_LIMIT]
-    name, suffix = stem, 2
-    while name in taken:
-        tail = f"-{suffix}"
-        name, suffix = stem[: NAME_LIMIT - len(tail)] + tail, suffix + 1
-    return name
 
 
 def needs_migration(document: Any) -> bool:
@@ -67,27 +54,10 @@ def migrate_text(text: str, taken: Set[str]) -> Migration | None:
         name = binding_name(str(document["name"]), used)
         used.add(name)
         created.append(name)
-        rewritten.append(_binding(name, str(document["name"]), document.pop("permissions")))
+        rewritten.append(legacy_binding(name, str(document["name"]), document.pop("permissions")))
     out = io.StringIO()
     yaml.dump_all(rewritten, out)
     return Migration(_keep_start(text, out.getvalue()), tuple(created))
-
-
-def _binding(name: str, account: str, permissions: list[Any]) -> CommentedMap:
-    """`{resource_type, resource_fqn, role_id}` -> `{resourceType, resourceFqn, role}`, one subject."""
-    grants = CommentedSeq(
-        CommentedMap(
-            [
-                ("resourceType", str(p.get("resource_type"))),
-                ("resourceFqn", str(p.get("resource_fqn"))),
-                ("role", str(p.get("role_id"))),
-            ]
-        )
-        for p in permissions
-        if isinstance(p, dict)
-    )
-    subjects = CommentedSeq([CommentedMap([("type", "virtualaccount"), ("name", account)])])
-    return CommentedMap([("type", "role-binding"), ("name", name), ("subjects", subjects), ("permissions", grants)])
 
 
 def _keep_start(original: str, rewritten: str) -> str:

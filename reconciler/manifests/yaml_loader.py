@@ -11,11 +11,13 @@ Only this module imports pyyaml.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -31,7 +33,10 @@ _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _BOOLS = {"true": True, "false": False}
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+MAX_SAFE_INTEGER = 2**53 - 1  # I-JSON's (and JavaScript's) largest exactly represented integer
 _STR_TAG = "tag:yaml.org,2002:str"
+# How a YAML 1.1 reader (PyYAML's safe_load, as `tfy apply` uses) types plain scalars: {first char: [(tag, regex)]}.
+_YAML11_RESOLVERS: dict[str | None, list[tuple[str, re.Pattern[str]]]] = yaml.resolver.Resolver.yaml_implicit_resolvers
 
 # Invisible characters (`values.is_invisible`: Unicode categories Cc but tab/LF/CR, Cf, Zl, Zp) are refused
 # anywhere in the text, comments included, and again in every decoded key and value, where a double-quoted
@@ -106,6 +111,37 @@ class ValuePositions(Mapping[JsonPath, LineCol]):
 
 
 @dataclass(frozen=True)
+class Retyped:
+    """A plain scalar we read as a string that a YAML 1.1 reader (PyYAML's `safe_load`, so `tfy apply`) reads as
+    something else: `2028-06-30` a date, `yes`/`no`/`on`/`off` booleans, `0755` an octal number, `1:30` the
+    number 90 (base 60), `1.10` the number 1.1. `read_as` says what, in words ("a date", "the boolean true")."""
+
+    position: LineCol
+    path: JsonPath
+    text: str
+    read_as: str
+    breaks_json: bool  # a date or timestamp: `tfy apply` fails ("Object of type date is not JSON serializable")
+
+
+def yaml11_reading(text: str) -> tuple[str, bool] | None:
+    """(what a YAML 1.1 reader makes of the plain scalar `text`, in words; whether JSON cannot carry it), or
+    None when it reads a string too."""
+    tag = next((tag for tag, pattern in _YAML11_RESOLVERS.get(text[:1], ()) if pattern.match(text)), None)
+    if tag is None:
+        return None
+    kind = tag.rsplit(":", 1)[-1]
+    if kind == "timestamp":
+        return ("a date" if "-" in text and len(text) <= 10 else "a timestamp"), True
+    if kind in ("bool", "int", "float", "null"):
+        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - one plain scalar, already known to resolve
+        shown = json.dumps(value) if not isinstance(value, datetime) else str(value)
+        return (
+            f"the boolean {shown}" if kind == "bool" else "null" if kind == "null" else f"the number {shown}"
+        ), False
+    return f"the YAML 1.1 {kind} indicator", True  # `<<`, `=`, `!`: no string at all
+
+
+@dataclass(frozen=True)
 class LoadedDocument:
     """One YAML document: its value, where it starts, and where each value and key stands (`positions`)."""
 
@@ -115,6 +151,7 @@ class LoadedDocument:
     start: LineCol
     positions: Positions
     clean: bool  # False when the loader dropped or replaced something: do not trust the value for validation
+    retyped: tuple[Retyped, ...] = ()  # plain scalars a YAML 1.1 reader types differently (keys included)
 
     @property
     def values(self) -> dict[JsonPath, LineCol]:
@@ -286,8 +323,13 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, file: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     reason = exc.problem or exc.context or "invalid YAML"
+    opened = exc.context_mark
+    if opened is not None and exc.context and "end of stream" in reason:
+        # an unclosed quote or bracket: libyaml notices at the end of the file; the place to fix is where the
+        # construct opened ("while scanning a quoted scalar" at line 2), so that is the position reported
+        mark, reason = opened, f"{reason} {exc.context} that starts here (never closed)"
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     if "maximum nesting depth" in reason:  # libyaml >= 0.2.6 stopped first: still our words
         return Problem(Position(file, line, col), _TOO_DEEP)
     return Problem(Position(file, line, col), f"invalid YAML: {reason}")
@@ -371,6 +413,7 @@ class _Builder:
         self._start = self._line_col(event)
         self._values: dict[JsonPath, LineCol] = {}
         self._keys: dict[JsonPath, LineCol] = {}
+        self._retyped: list[Retyped] = []
         self._problems_before = len(self.problems)
 
     def _end_document(self, _event: yaml.Event) -> None:
@@ -384,6 +427,7 @@ class _Builder:
                 start=self._start,
                 positions=Positions(self.text, self.file, index, maps),
                 clean=len(self.problems) == self._problems_before,
+                retyped=tuple(self._retyped),
             )
         )
 
@@ -413,13 +457,42 @@ class _Builder:
         if bad is not None:  # only an escape can bring one here: the raw text had none
             where = "key" if self._expects_key() else "value"
             self._reject(event, f"{_forbidden(value[bad])} in this {where}, written as an escape; remove it")
-        if event.implicit[0] and event.tag is None:
-            value = _plain(value)
-            if value == "<<" and self._expects_key():
+        plain = event.implicit[0] and event.tag is None
+        if plain:
+            if value in _NULLS:
+                value = None
+            elif value in _BOOLS:
+                value = _BOOLS[value]
+            elif _INT.fullmatch(value):
+                value = self._integer(value, event)
+            elif value == "<<" and self._expects_key():
                 self._reject(event, "YAML merge keys (<<) are not allowed; write the keys out")
                 self._add(_DROP, event)
                 return
-        self._add(value, event)
+        key_path = (*self._stack[-1].path, value) if self._expects_key() and isinstance(value, str) else None
+        path = self._add(value, event)
+        if plain and isinstance(value, str) and not _INT.fullmatch(value):  # an integer kept as text is an error
+            self._note_retyped(value, key_path or path, event)
+
+    def _integer(self, text: str, event: yaml.ScalarEvent) -> int | str:
+        """A plain decimal integer, within what a JSON API carries exactly (I-JSON, RFC 7493 §2.2: the integers
+        of an IEEE 754 double, |n| <= 2**53 - 1; the control plane's JSON and every tool between cannot carry
+        more). Outside that range (or too long to read at all), a positioned error; the text stays a string."""
+        number = _safe_integer(text)
+        if number is not None:
+            return number
+        digits = len(text.lstrip("+-"))
+        self._reject(
+            event,
+            f"whole number out of range ({digits} digits): numbers in a manifest must lie between "
+            f"-{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}, the integers JSON carries exactly",
+        )
+        return text
+
+    def _note_retyped(self, text: str, path: JsonPath | None, event: yaml.Event) -> None:
+        reading = yaml11_reading(text)
+        if reading is not None and path is not None:
+            self._retyped.append(Retyped(self._line_col(event), path, text, *reading))
 
     def _open(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
         self._check_node(event)
@@ -509,7 +582,9 @@ class _QuickBuilder:
                     return self._unusual()  # an invisible character written as an escape: only quoted text has them
                 if event.implicit[0] and event.tag is None:
                     value = _plain(value)
-                    if value == "<<" and keys and keys[-1] is _NO_KEY:
+                    if type(value) is str and (_INT.fullmatch(value) or yaml11_reading(value) is not None):
+                        # a whole number out of range, a merge key, or text `tfy apply` reads as another type:
+                        # `_Builder` reports it where it stands
                         return self._unusual()
             elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 if event.anchor is not None or event.tag not in (None, "!") or len(containers) >= MAX_DEPTH:
@@ -556,14 +631,25 @@ class _QuickBuilder:
 
 
 def _plain(value: str) -> Any:
-    """A plain scalar, resolved with the narrowed YAML 1.2 core schema (null, true/false, decimal integers)."""
+    """A plain scalar, resolved with the narrowed YAML 1.2 core schema (null, true/false, decimal integers
+    within what JSON carries exactly)."""
     if value in _NULLS:
         return None
     if value in _BOOLS:
         return _BOOLS[value]
     if value[:1] in _INT_START and _INT.fullmatch(value):
-        return int(value)
-    return value
+        number = _safe_integer(value)
+        if number is not None:
+            return number
+    return value  # a whole number out of range stays text here: `_Builder._integer` reports it
+
+
+def _safe_integer(text: str) -> int | None:
+    """The decimal integer `text`, or None outside -MAX_SAFE_INTEGER..MAX_SAFE_INTEGER (checked on its length
+    first: `int()` of thousands of digits is slow, and refused past 4,300)."""
+    if len(text.lstrip("+-")) <= len(str(MAX_SAFE_INTEGER)) and abs(number := int(text)) <= MAX_SAFE_INTEGER:
+        return number
+    return None
 
 
 _INT_START = frozenset("+-0123456789")

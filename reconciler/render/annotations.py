@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from reconciler.domain.resources import ValidationReport
 from reconciler.domain.values import Problem
 from reconciler.domain.vocabulary import Severity
-from reconciler.render.text import problem_line, validation_summary
+from reconciler.render.safe import shown
+from reconciler.render.text import problem_line, skipped_line, validation_summary
 
 ANNOTATIONS_PER_STEP = 10  # per severity
 
@@ -28,10 +29,10 @@ def annotation(problem: Problem, title: str = "va-reconciler") -> str:
     where = problem.position
     properties = ",".join(
         f"{key}={_escape_property(str(value))}"
-        for key, value in (("file", where.file), ("line", where.line), ("col", where.col), ("title", title))
+        for key, value in (("file", shown(where.file)), ("line", where.line), ("col", where.col), ("title", title))
     )
     suffix = f" ({problem.json_path})" if problem.json_path else ""
-    return f"::{problem.severity} {properties}::{_escape_data(problem.message + suffix)}"
+    return f"::{problem.severity} {properties}::{_escape_data(shown(problem.message + suffix))}"
 
 
 def capped_annotations(problems: Sequence[Problem]) -> list[str]:
@@ -54,7 +55,7 @@ def capped_annotations(problems: Sequence[Problem]) -> list[str]:
 def validation_annotations(report: ValidationReport, description: str) -> str:
     """Every problem as a plain `file:line:col` line, skipped documents, the capped annotations, the verdict."""
     lines = [problem_line(p) for p in sorted(report.problems, key=lambda p: (p.severity != Severity.ERROR, p))]
-    lines += [f"{s.position}: skipped: document of type '{s.kind}' is not a virtual account" for s in report.skipped]
+    lines += [skipped_line(s) for s in report.skipped]
     lines += capped_annotations(report.problems)
     lines.append(validation_summary(report, description))
     return "\n".join(lines)

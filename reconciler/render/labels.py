@@ -7,6 +7,7 @@ from reconciler.domain.vocabulary import Action, DriftKind
 SYMBOLS: dict[Action, str] = {
     Action.CREATE: "+",
     Action.UPDATE: "~",
+    Action.ADOPT: "<",
     Action.DELETE: "-",
     Action.RECOVER_TOKEN: "*",
     Action.NO_OP: "=",
@@ -25,4 +26,5 @@ DRIFT_LABELS: dict[DriftKind, str] = {
     DriftKind.UNDELIVERED: "Token never delivered",
     DriftKind.UNDECLARED_ACCESS: "Access granted outside Git",
     DriftKind.SHARED_DESTINATION: "Token secret or identity shared",
+    DriftKind.MANAGED_ELSEWHERE: "Managed elsewhere (information)",
 }

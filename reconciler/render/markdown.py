@@ -3,9 +3,8 @@
 Rendering hostile values naively lets them forge headings or "approved" banners, close a `<details>`, add
 table cells, hide content, link, embed images or @-mention people (reference/security-and-reliability.md §4).
 Every value is shown literally instead:
-- `md_text` (Markdown context: paragraphs, lists, table cells): CR/LF/tab become spaces, other control
-  characters U+FFFD, other invisible characters (format characters, separators) a `\u200b` escape, HTML is
-  escaped,
+- `md_text` (Markdown context: paragraphs, lists, table cells): one line, with tabs, line breaks and every
+  invisible character written as visible escapes by the one output sanitizer (`safe.shown`), HTML is escaped,
   Markdown punctuation is backslash-escaped (`|` included, so table cells keep their shape, and `$`, GitHub's
   math delimiter), and a zero-width space breaks what GitHub links or replaces *after* Markdown, in the
   text itself (docs.github.com, "Autolinked references and URLs", "Basic writing and formatting syntax"):
@@ -23,10 +22,9 @@ import re
 
 from markupsafe import Markup
 
-from reconciler.domain.values import escape_invisible
+from reconciler.render.safe import MAX_CHARS, shown
 
 ZWSP = "\u200b"
-MAX_CHARS = 300
 _MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
 _REFERENCE = re.compile(r"#(?=\d)")
 _WWW = re.compile(r"(?i)\b(www)(?=\\?\.)")
@@ -38,14 +36,10 @@ _HEX_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{7,}(?![0-9A-Za-z])")  # coul
 _HEX_PIECE = 6  # GitHub links a commit from 7 hex digits: no piece between two breaks is that long
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def flatten(value: object, limit: int = MAX_CHARS) -> str:
-    """One line, no control characters (shown as U+FFFD), at most `limit` characters."""
-    text = str(value).replace("\r\n", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    text = escape_invisible(_CONTROL.sub("\ufffd", text))  # format characters and separators: \u200b
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """One line, every invisible character, tab and line break a visible escape (`safe.shown`), at most
+    `limit` characters."""
+    return shown(value, limit)
 
 
 def _break_hex(match: re.Match[str]) -> str:
@@ -78,18 +72,3 @@ def html_text(value: object, limit: int = MAX_CHARS) -> Markup:
 def utf16_length(text: str) -> int:
     """GitHub's body limit counts characters; UTF-16 code units are the safe (larger) measure."""
     return len(text.encode("utf-16-le")) // 2
-
-
-_SECRET_SHAPES = re.compile(
-    r"eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*)?"  # a JWT (TrueFoundry's tokens)
-    r"|\b(?:gh[pousr]|github_pat|tfy)_[A-Za-z0-9_]{8,}"  # GitHub and TrueFoundry opaque tokens
-)
-
-
-def sanitize(text: object, secrets: tuple[str, ...] = (), limit: int = MAX_CHARS) -> str:
-    """An error message fit to show anywhere: every known secret and anything shaped like a token replaced
-    by `***`, one line, no control characters, at most `limit` characters. Not yet escaped."""
-    shown = str(text)
-    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
-        shown = shown.replace(secret, "***")
-    return flatten(_SECRET_SHAPES.sub("***", shown), limit)

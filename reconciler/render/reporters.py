@@ -5,17 +5,19 @@ The CLI picks one by name with `--format`; `--out` always writes the JSON one.""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from reconciler.domain.drift import DriftReport
+from reconciler.domain.importing import ImportReport
 from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import ValidationReport
 from reconciler.domain.values import JsonValue
 from reconciler.domain.vocabulary import Kind
 from reconciler.render.annotations import validation_annotations
-from reconciler.render.text import apply_text, drift_text, plan_text, validation_text
+from reconciler.render.text import Styler, apply_text, drift_text, import_text, plain, plan_text, validation_text
 
 VALIDATION_VERSION = 1
 
@@ -29,25 +31,30 @@ class Reporter(Protocol):
 
     def drift(self, report: DriftReport) -> str: ...
 
+    def importing(self, report: ImportReport) -> str: ...
+
 
 @dataclass(frozen=True)
 class TextReporter:
-    """For terminals and logs: grouped by action, coloured when asked."""
+    """For terminals and logs: grouped by action, each span marked for the terminal by `style`."""
 
-    color: bool = False
+    style: Styler = plain
     show_unchanged: bool = False
 
     def validation(self, report: ValidationReport, description: str, revision: str | None) -> str:
-        return validation_text(report, description)
+        return validation_text(report, description, self.style)
 
     def plan(self, plan: Plan) -> str:
-        return plan_text(plan, color=self.color, show_unchanged=self.show_unchanged)
+        return plan_text(plan, self.style, show_unchanged=self.show_unchanged)
 
     def apply(self, report: ApplyReport) -> str:
-        return apply_text(report, color=self.color)
+        return apply_text(report, self.style)
 
     def drift(self, report: DriftReport) -> str:
         return drift_text(report)
+
+    def importing(self, report: ImportReport) -> str:
+        return import_text(report, self.style)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,9 @@ class JsonReporter:
     def drift(self, report: DriftReport) -> str:
         return _dump(report.to_data())
 
+    def importing(self, report: ImportReport) -> str:
+        return _dump(report.to_data())
+
 
 class MarkdownReporter:
     """GitHub-flavoured Markdown, as in the job summary, the apply report and the drift issue."""
@@ -96,12 +106,15 @@ class MarkdownReporter:
 
         return drift_issue(report, Links())
 
+    def importing(self, report: ImportReport) -> str:
+        return "```text\n" + import_text(report).replace("```", "'''") + "\n```"
 
-def _dump(data: dict[str, JsonValue]) -> str:
+
+def _dump(data: Mapping[str, object]) -> str:
     return json.dumps(data, indent=2)
 
 
-def validation_data(report: ValidationReport, description: str, revision: str | None) -> dict[str, JsonValue]:
+def validation_data(report: ValidationReport, description: str, revision: str | None) -> dict[str, object]:
     return {
         "version": VALIDATION_VERSION,
         "valid": report.valid,
@@ -111,7 +124,13 @@ def validation_data(report: ValidationReport, description: str, revision: str | 
         "accounts": list[JsonValue](sorted(r.name for r in report.of_kind(Kind.VIRTUAL_ACCOUNT))),
         "role_bindings": list[JsonValue](sorted(r.name for r in report.of_kind(Kind.ROLE_BINDING))),
         "skipped": [
-            {"file": s.position.file, "line": s.position.line, "col": s.position.col, "type": s.kind}
+            {
+                "file": s.position.file,
+                "line": s.position.line,
+                "col": s.position.col,
+                "type": s.kind or None,
+                "reason": str(s.reason),
+            }
             for s in report.skipped
         ],
         "problems": [p.to_data() for p in report.problems],
@@ -121,12 +140,13 @@ def validation_data(report: ValidationReport, description: str, revision: str | 
 FORMATS = ("text", "json", "markdown", "github")
 
 
-def reporter(name: str, color: bool = False, show_unchanged: bool = False) -> Reporter:
-    """The reporter registered under `name` (one of FORMATS; `human` is the old name of `text`)."""
+def reporter(name: str, style: Styler = plain, show_unchanged: bool = False) -> Reporter:
+    """The reporter registered under `name` (one of FORMATS; `human` is the old name of `text`). `style` marks
+    spans of the text views for the terminal; data formats (json, markdown) never carry terminal styles."""
     if name in ("text", "human"):
-        return TextReporter(color, show_unchanged)
+        return TextReporter(style, show_unchanged)
     if name == "github":
-        return GithubReporter(color, show_unchanged)
+        return GithubReporter(style, show_unchanged)
     if name == "json":
         return JsonReporter()
     if name == "markdown":

@@ -27,8 +27,9 @@ from reconciler.domain.resources import ValidationReport
 from reconciler.domain.values import JsonValue, Position, canonical_json
 from reconciler.domain.vocabulary import Action
 from reconciler.render.labels import DRIFT_LABELS, SYMBOLS
-from reconciler.render.markdown import html_text, md_text, sanitize, utf16_length
+from reconciler.render.markdown import html_text, md_text, utf16_length
 from reconciler.render.render import render
+from reconciler.render.safe import masked
 from reconciler.render.text import drift_headline, list_items, plan_summary_line, validation_summary
 
 COMMENT_BUDGET = 60_000  # UTF-16 code units; GitHub refuses bodies over 65,536
@@ -297,7 +298,7 @@ def plan_failed(
         marker=marker("plan", links.environment),
         environment=links.environment,
         sha=links.commit(head),
-        error=sanitize(error, secrets),
+        error=masked(error, secrets),
         summary_link=links.summary_link(),
     )
     return body if utf16_length(body) <= budget else _cut_to(body, budget, utf16_length)

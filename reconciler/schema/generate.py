@@ -3,6 +3,13 @@
 The source keeps the documentation's annotation lines verbatim (`+label=... +usage=... +message=...`); this
 module parses them into `title`, `description` and `x-*` annotation keywords, and turns the structure keys
 (type, required, fields, constraint "x >= N", ...) into validation keywords. Objects refuse unknown keys.
+
+For editors (the YAML language server, VS Code), every field also gets what they show on hover and on error:
+`markdownDescription` (the usage, the default, an example and our note), `examples`, `default`, and the
+documented message as `errorMessage` (and `patternErrorMessage` where a pattern decides), which editors show
+instead of "String does not match the pattern". `x-message` keeps the documentation's text verbatim (the
+emulator answers with it, as the server does); `errorMessage` completes it with the hint, and is what
+`reconciler validate` prints.
 """
 
 from __future__ import annotations
@@ -38,7 +45,8 @@ _SIMPLE_KEYWORDS = {
     "min_length": "minLength",
     "max_length": "maxLength",
     "min_items": "minItems",
-    "hint": "x-hint",
+    "maximum": "maximum",
+    "examples": "examples",
     "source": "x-source",
 }
 _JSON_TYPES = {"string": "string", "integer": "integer", "boolean": "boolean"}
@@ -60,6 +68,29 @@ def build_manifest_schema(source: Mapping[str, Any]) -> dict[str, Any]:
     if defs:
         schema["$defs"] = dict(sorted(defs.items()))
     return schema
+
+
+def build_any_manifest_schema(kinds: Mapping[str, str]) -> dict[str, Any]:
+    """One schema for a file of manifests of any managed kind (`type` -> that kind's schema file), for the
+    modeline of a file holding several kinds (an account and its role binding, as `reconciler migrate` writes):
+    the YAML language server applies a file's one schema to every document in it. Without `$id`, so the
+    relative references resolve beside this file, exported or published."""
+    return {
+        "$schema": DIALECT,
+        "title": "va-reconciler manifest (any managed kind)",
+        "description": "A TrueFoundry manifest of a kind va-reconciler manages, chosen by its `type`.",
+        "markdownDescription": "A TrueFoundry manifest of a kind va-reconciler manages, chosen by its `type`: "
+        + ", ".join(f"`{kind}`" for kind in kinds)
+        + ".",
+        "type": "object",
+        "required": ["type"],
+        # Other types (a team next to an account) are TrueFoundry's and skipped by va-reconciler: not errors here.
+        "properties": {"type": {"type": "string", "examples": list(kinds)}},
+        "allOf": [
+            {"if": {"properties": {"type": {"const": kind}}, "required": ["type"]}, "then": {"$ref": file}}
+            for kind, file in kinds.items()
+        ],
+    }
 
 
 def render_json(schema: Mapping[str, Any]) -> str:
@@ -98,6 +129,7 @@ def _field(spec: Mapping[str, Any], name: str, defs: dict[str, Any]) -> dict[str
             schema["propertyNames"] = {"pattern": spec["key_pattern"]}
             if "key_hint" in spec:
                 schema["propertyNames"]["x-hint"] = spec["key_hint"]
+                schema["propertyNames"]["patternErrorMessage"] = spec["key_hint"]  # what editors show
     else:
         schema["type"] = _JSON_TYPES[kind]
     for key, keyword in _SIMPLE_KEYWORDS.items():
@@ -106,6 +138,41 @@ def _field(spec: Mapping[str, Any], name: str, defs: dict[str, Any]) -> dict[str
     if "constraint" in spec:
         operator, bound = _parse_constraint(spec["constraint"])
         schema[_CONSTRAINT_KEYWORDS[operator]] = bound
+    return _for_editors(schema, spec)
+
+
+def error_message(schema: Mapping[str, Any], spec: Mapping[str, Any]) -> str | None:
+    """The documented `+message`, completed by the source's hint when the message names the field but not the
+    rule (`Expiration date of the virtual account: should be a date in the format yyyy-mm-dd`); the hint alone
+    where the documentation has no message."""
+    message, hint = schema.get("x-message"), spec.get("hint")
+    if message and hint:
+        return f"{message}: {hint}"
+    return str(message or hint) if message or hint else None
+
+
+def markdown_description(schema: Mapping[str, Any], spec: Mapping[str, Any]) -> str | None:
+    """Hover text: the usage (or the label), then the default, an example and our note, each its own paragraph."""
+    parts = [str(schema.get("description") or schema.get("title") or "")]
+    if "default" in schema:
+        parts.append(f"Default: `{json.dumps(schema['default'])}`")
+    if schema.get("examples"):
+        parts.append(f"Example: `{json.dumps(schema['examples'][0], ensure_ascii=False)}`")
+    if spec.get("note"):
+        parts.append(str(spec["note"]))
+    text = "\n\n".join(part for part in parts if part)
+    return text if text and text != schema.get("description") else None
+
+
+def _for_editors(schema: dict[str, Any], spec: Mapping[str, Any]) -> dict[str, Any]:
+    message = error_message(schema, spec) if schema.get("type") in ("string", "integer") else None
+    if message is not None:  # an object's +message is its usage again, never an error's explanation
+        schema["errorMessage"] = message
+        if "pattern" in schema:
+            schema["patternErrorMessage"] = message
+    markdown = markdown_description(schema, spec)
+    if markdown is not None:
+        schema["markdownDescription"] = markdown
     return schema
 
 
@@ -127,7 +194,7 @@ def _object(spec: Mapping[str, Any], name: str, defs: dict[str, Any]) -> dict[st
     if required:
         schema["required"] = required
     schema["additionalProperties"] = False
-    return schema
+    return _for_editors(schema, spec)
 
 
 def _union(spec: Mapping[str, Any], name: str, defs: dict[str, Any]) -> dict[str, Any]:

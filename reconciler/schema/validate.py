@@ -160,10 +160,9 @@ def _unknown_keys(instance: Any, schema: Mapping[str, Any], path: JsonPath, loca
 
 
 def _value_message(keyword: str, error: Any, schema: Mapping[str, Any]) -> str:
-    documented, hint = schema.get("x-message"), schema.get("x-hint")
-    if (documented or hint) and keyword in _SCALAR_KEYWORDS and schema.get("type") in ("string", "integer"):
-        message = f"{documented}: {hint}" if documented and hint else str(documented or hint)
-        return message + _spaces(keyword, error.instance)
+    documented = schema.get("errorMessage")  # the documented +message with its hint (schema/generate.py)
+    if documented and keyword in _SCALAR_KEYWORDS and schema.get("type") in ("string", "integer"):
+        return str(documented) + _spaces(keyword, error.instance)
     reason = _reason(keyword, error.validator_value, error.instance) + _spaces(keyword, error.instance)
     title = schema.get("title")
     return f"{title}: {reason}" if title else reason

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.acceptance.test_plan_apply import Reconciler
+from tests.conftest import REPO_ROOT, commit_all, git
 from tests.emulator_process import ServedEmulator
 
 
@@ -21,3 +23,12 @@ def emulator(tmp_path: Path) -> Iterator[ServedEmulator]:
 @pytest.fixture
 def reconciler(git_repo: Path, emulator: ServedEmulator, tmp_path: Path) -> Reconciler:
     return Reconciler(git_repo, emulator, tmp_path / "tokens")
+
+
+@pytest.fixture
+def example(git_repo: Path) -> Path:
+    """A Git repository holding a copy of manifests-example (planned against the embedded control plane)."""
+    shutil.copytree(REPO_ROOT / "manifests-example", git_repo, dirs_exist_ok=True)
+    git(git_repo, "remote", "add", "origin", "https://github.com/acme/accounts.git")
+    commit_all(git_repo, "example")
+    return git_repo

@@ -205,7 +205,8 @@ def test_reconciler_migrate_keeps_comments_and_changes_no_access(tmp_path: Path,
     assert planned.returncode == 0 and "Access changes:" not in planned.stdout
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert all(not a["added"] and not a["removed"] for a in plan["access"])
-    created = {c["name"] for c in plan["changes"] if c["action"] == "create"}
+    assert not [c["name"] for c in plan["changes"] if c["action"] == "create"]
+    created = {c["name"] for c in plan["changes"] if c["action"] == "adopt"}  # created for grants already held
     accounts = ["ci-github-actions", "ci-release-bot", "data-ingest-pipeline", "feature-store-reader", "fraud-scorer",
                 "gateway-service", "metrics-exporter", "model-registry-bot", "oncall-pager", "terraform-runner",
                 "warehouse-sync"]  # fmt: skip
@@ -236,7 +237,7 @@ def test_a_repository_migrated_by_tfy_converges(tmp_path: Path, emulator: Served
     assert planned.returncode == 2, planned.stdout + planned.stderr
     assert "Access changes:" not in planned.stdout  # the grants only moved
     plan = json.loads((tmp_path / "plan.json").read_text())
-    created = {c["name"] for c in plan["changes"] if c["kind"] == "role-binding" and c["action"] == "create"}
+    created = {c["name"] for c in plan["changes"] if c["kind"] == "role-binding" and c["action"] == "adopt"}
     assert created == in_git - {"va-ml-training-runner-x7"}  # applied before the migration
     assert _run(repo, emulator, "apply").returncode == 0
     assert _run(repo, emulator, "plan", "--detailed-exitcode").returncode == 0

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import yaml
 
+from reconciler.domain.ownership import TOKEN_DELIVERY_TAG
 from tests.acceptance.test_plan_apply import (
     Reconciler,
     assert_converged,
@@ -19,7 +23,7 @@ from tests.acceptance.test_plan_apply import (
     token_of,
 )
 from tests.conftest import commit_all, write
-from tests.emulator_process import ServedEmulator
+from tests.emulator_process import API, ServedEmulator
 
 
 def test_consecutive_503s_then_success_converge(
@@ -59,7 +63,7 @@ def test_retry_after_is_honoured(reconciler: Reconciler, git_repo: Path, emulato
     planned = reconciler("plan")
     assert planned.returncode == 0, planned.stderr
     assert time.monotonic() - started >= 2.0  # waited as told before the retry
-    assert emulator.requests()["GET /virtual-accounts"] == 2
+    assert emulator.requests()["GET /virtual-accounts"] == 3  # the refused one, then two readings that agree
 
 
 @pytest.mark.parametrize("destination", ["token-dir", "secret-store"])
@@ -113,43 +117,71 @@ def _copy_database(source: Path, target: Path) -> Path:
     return target / "cp.db"
 
 
-def test_an_apply_killed_after_any_request_converges_on_rerun(git_repo: Path, tmp_path: Path) -> None:
+def _requests_of_a_clean_apply(base_db: Path, repo: Path, tmp_path: Path) -> int:
+    server = ServedEmulator(_copy_database(base_db, tmp_path / "clean"))
+    try:
+        assert Reconciler(repo, server, tmp_path / "tokens-clean")("apply").returncode == 0
+        return sum(server.requests().values())
+    finally:
+        server.stop()
+
+
+def _tokens_per_account(db: Path) -> dict[str, int]:
+    connection = sqlite3.connect(db)
+    try:
+        rows = connection.execute("SELECT a.name, COUNT(j.id) FROM accounts a JOIN jwts j ON j.account_id = a.id "
+                                  "GROUP BY a.name").fetchall()  # fmt: skip
+    finally:
+        connection.close()
+    return {str(name): int(count) for name, count in rows}
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("mode", ["before-processing", "after-processing"])
+def test_an_apply_killed_at_any_request_converges_on_rerun(git_repo: Path, tmp_path: Path, mode: str) -> None:
+    """Kill the apply at every request of a small scenario (an update, a delete, a create whose token goes to
+    --token-dir, one synced by the control plane): while the request hangs unprocessed, or once the server has
+    done the work and before the client hears of it (between a create and its token's delivery, among others).
+    The next run delivers every token exactly once, creates nothing twice and converges."""
     base_db, repo = _base_state(tmp_path, git_repo)
-    total = None
-    for k in range(13):
-        db = _copy_database(base_db, tmp_path / f"k{k}")
-        server = ServedEmulator(db)
-        try:
-            reconciler = Reconciler(repo, server, tmp_path / f"tokens-{k}")
-            # Every request after the k-th hangs (and is never processed); then the apply is killed.
-            server.fault(method="*", path=".*", skip=k, latencyMs=20_000, status=503, times=1000)
-            process = reconciler.popen("apply")
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and process.poll() is None:
-                if sum(server.requests().values()) > k:
-                    break
-                time.sleep(0.05)
-            if process.poll() is None:
-                time.sleep(0.2)
-                process.kill()
-            process.communicate(timeout=30)
-            server.clear_faults()
-            rerun = reconciler("apply")
-            assert rerun.returncode == 0, f"k={k}:\n{rerun.stdout}{rerun.stderr}"
-            assert_converged(reconciler)
-            live = server.accounts()
-            assert set(live) == {"updated-bot", "created-to-dir", "created-to-store"}, f"k={k}"
-            token_file = reconciler.token_dir / "created-to-dir.token"
-            assert token_file.read_text() == token_of(server, "created-to-dir"), f"k={k}"
-            stores = {e["account"] for e in server.admin("GET", "/_emulator/secret-store").json()}
-            assert "created-to-store" in stores
-            if total is None and process.returncode == 0:
-                total = k  # the whole apply needs fewer than k+1 requests: later k change nothing
-        finally:
-            server.stop()
-        if total is not None:
-            break
-    assert total is not None, "the scenario should finish within 12 requests"
+    total = _requests_of_a_clean_apply(base_db, repo, tmp_path)
+    assert 10 < total < 40, total
+    with ThreadPoolExecutor(max_workers=4) as pool:  # each step has its own control plane and token folder
+        list(pool.map(lambda k: _kill_at(k, mode, base_db, repo, tmp_path), range(total)))
+
+
+def _kill_at(k: int, mode: str, base_db: Path, repo: Path, tmp_path: Path) -> None:
+    db = _copy_database(base_db, tmp_path / f"{mode}-{k}")
+    server = ServedEmulator(db)
+    try:
+        reconciler = Reconciler(repo, server, tmp_path / f"tokens-{mode}-{k}")
+        if mode == "after-processing":
+            server.fault(method="*", path=".*", skip=k, times=1, holdResponse=True)
+        else:
+            server.fault(method="*", path=".*", skip=k, times=1000, latencyMs=20_000, status=503)
+        process = reconciler.popen("apply")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            stats = server.admin("GET", "/_emulator/stats").json()
+            if stats["held"] or (mode == "before-processing" and stats["requests"] > k):
+                break
+            time.sleep(0.05)
+        assert process.poll() is None, f"{mode} k={k}: the apply ended before request {k + 1}"
+        process.kill()  # SIGKILL: nothing of the run's own cleanup happens
+        process.communicate(timeout=30)
+        server.clear_faults()
+        rerun = reconciler("apply")
+        assert rerun.returncode == 0, f"{mode} k={k}:\n{rerun.stdout}{rerun.stderr}"
+        assert_converged(reconciler)
+        assert set(server.accounts()) == {"updated-bot", "created-to-dir", "created-to-store"}, f"k={k}"
+        token_file = reconciler.token_dir / "created-to-dir.token"
+        assert token_file.read_text() == token_of(server, "created-to-dir"), f"{mode} k={k}"
+        assert sorted(p.name for p in reconciler.token_dir.iterdir()) == ["created-to-dir.token"], f"k={k}"
+        assert "created-to-store" in {e["account"] for e in server.admin("GET", "/_emulator/secret-store").json()}
+    finally:
+        server.kill()  # thrown away: no graceful wait for the held request
+    issued = _tokens_per_account(db)
+    assert issued["created-to-dir"] == 1 and issued["created-to-store"] == 1, f"{mode} k={k}: {issued}"
 
 
 def test_prune_is_off_by_default(reconciler: Reconciler, git_repo: Path, emulator: ServedEmulator) -> None:
@@ -242,9 +274,13 @@ def test_canary_tokens_never_appear_in_output_files_or_logs(
     applied = reconciler("--debug", "apply", "--plan", str(plan_file), "--out", str(report))
     outputs += [applied.stdout, applied.stderr, report.read_text()]
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    # A failing delivery: the token file already holds something else; the error must not quote the token.
+    # A failing delivery: a run crashed before delivering canary-refused's token (it is still pending), and the
+    # token file holds something else; recovering it fails, and the error must not quote the token.
     write(git_repo / "accounts" / "d.yaml", bare("canary-refused"))
     commit_all(git_repo, "one more")
+    crashed = {**yaml.safe_load(bare("canary-refused")),
+               "tags": {"managed-by": "va-reconciler:acme/test", TOKEN_DELIVERY_TAG: "pending"}}  # fmt: skip
+    emulator.admin("PUT", f"{API}/virtual-accounts", json={"manifest": crashed}).raise_for_status()
     (reconciler.token_dir / "canary-refused.token").write_text("someone else's token")
     rerun = reconciler("--debug", "apply")
     outputs += [rerun.stdout, rerun.stderr]

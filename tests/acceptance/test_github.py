@@ -83,7 +83,7 @@ def test_ten_plan_runs_leave_exactly_one_comment_updated_in_place(
         commit_all(git_repo, f"run {index}")
         result = run("plan", "--github-comment")
         assert result.returncode == 0, result.stdout + result.stderr
-        assert ("created" if index == 0 else "updated") in result.stdout
+        assert ("created" if index == 0 else "updated") in result.stderr
     ours = [c for c in github.comments_on(PR) if c["user"]["login"] == "github-actions[bot]"]
     assert len(ours) == 1
     # the last run's plan, not the first one's: one create (nothing was applied), rotating every 39 days
@@ -146,7 +146,7 @@ def test_apply_reports_on_the_merged_pull_request(
     env = {**actions_env(github, tmp_path, {}), "GITHUB_SHA": sha}
     result = with_env(reconciler, env)("apply", "--github-report")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Apply report created on pull request #12." in result.stdout
+    assert "Apply report created on pull request #12." in result.stderr
     [comment] = github.comments_on(12)
     assert "Applied: all 1 change\\(s\\) of this pull request\\." in comment["body"]
     assert "merged\\-bot" in comment["body"]
@@ -163,7 +163,7 @@ def test_drift_issue_opens_stays_untouched_updates_and_closes(
     run = with_env(reconciler, actions_env(github, tmp_path, {}))
 
     clean = run("drift", "--github-issue", "--detailed-exitcode")
-    assert clean.returncode == 0 and "No drift, and no open drift issue." in clean.stdout
+    assert clean.returncode == 0 and "No drift, and no open drift issue." in clean.stderr
     assert github.issues == {}
 
     def edit(interval: int) -> None:
@@ -182,16 +182,16 @@ def test_drift_issue_opens_stays_untouched_updates_and_closes(
 
     patches = github.writes("PATCH")
     same = run("drift", "--github-issue", "--detailed-exitcode")
-    assert same.returncode == 2 and "left as it is" in same.stdout
+    assert same.returncode == 2 and "left as it is" in same.stderr
     assert github.writes("PATCH") == patches
 
     edit(60)
     changed = run("drift", "--github-issue")
-    assert "updated" in changed.stdout and github.writes("PATCH") == patches + 1
+    assert "updated" in changed.stderr and github.writes("PATCH") == patches + 1
 
     assert reconciler("apply").returncode == 0
     cleared = run("drift", "--github-issue", "--detailed-exitcode")
-    assert cleared.returncode == 0 and "closed" in cleared.stdout
+    assert cleared.returncode == 0 and "closed" in cleared.stderr
     assert issue["state"] == "closed"
 
 
@@ -459,7 +459,7 @@ def test_without_a_recorded_revision_apply_reports_from_the_commit_that_started_
     assert result.returncode == 0, result.stdout + result.stderr
     assert "early\\-bot" in github.comments_on(10)[0]["body"]
     assert "late\\-bot" in github.comments_on(11)[0]["body"]
-    assert "warning: the applied revision was not recorded as a commit status" in result.stdout
+    assert "warning: the applied revision was not recorded as a commit status" in result.stderr
     assert "warning: cannot read commit statuses" in result.stderr
 
 

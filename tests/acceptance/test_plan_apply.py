@@ -95,7 +95,7 @@ def test_create_update_prune_and_no_op(reconciler: Reconciler, git_repo: Path, e
 
     applied = reconciler("apply", "--plan", str(git_repo.parent / "plan.json"))
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "Apply: 3 applied, 0 failed, 0 skipped; converged." in applied.stdout
+    assert "Apply: 3 applied, 0 failed, 0 skipped, 0 conflict(s), 0 blocked, 0 error(s); converged." in applied.stdout
     token_file = reconciler.token_dir / "leaving-bot.token"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     assert token_file.read_text() == token_of(emulator, "leaving-bot")

@@ -52,5 +52,37 @@ def test_main_job_plans_applies_and_then_has_nothing_to_do(tmp_path: Path) -> No
         outputs.append(result.stdout)
     assert "embedded control plane" in outputs[0]
     assert "Plan: 13 to create, 0 to update, 0 to delete" in outputs[0]  # 12 accounts and a role binding
-    assert "Apply: 13 applied, 0 failed, 0 skipped; converged." in outputs[1]
+    assert "Apply: 13 applied, 0 failed, 0 skipped, 0 conflict(s), 0 blocked, 0 error(s); converged." in outputs[1]
     assert "No changes: the control plane matches Git." in outputs[2]
+
+
+def _samples() -> list[tuple[list[str], list[str]]]:
+    """Each ```text block starting with `$ reconciler ...` run on manifests-example: (command, sample lines)."""
+    found = []
+    for block in re.findall(r"```text\n(\$ reconciler [^\n]*manifests-example[^\n]*)\n(.*?)\n```", README, flags=re.S):
+        command, body = block
+        found.append((command.removeprefix("$ ").split(), body.split("\n")))
+    return found
+
+
+def test_readme_samples_are_the_shipped_examples_real_output(tmp_path: Path) -> None:
+    """The README's sample outputs come from the shipped example: each sample's lines appear in the command's
+    real output in the same order, runs between `...` lines contiguous (a fresh embedded control plane)."""
+    samples = _samples()
+    assert [c[1] for c, _ in samples] == ["validate", "plan"]
+    shutil.copytree(REPO_ROOT / "manifests-example", tmp_path / "manifests-example",
+                    ignore=shutil.ignore_patterns(".reconciler"))  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in ("TFY_HOST", "TFY_API_KEY", "GITHUB_ACTIONS")}
+    executable = Path(sys.executable).parent / "reconciler"
+    for command, sample in samples:
+        result = subprocess.run([str(executable), *command[1:]], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=120, env=env)  # fmt: skip
+        lines = result.stdout.rstrip("\n").split("\n")
+        runs = "\n".join(sample).split("\n...\n")
+        at = 0
+        for run in runs:
+            chunk = run.split("\n")
+            starts = [i for i in range(at, len(lines) - len(chunk) + 1) if lines[i : i + len(chunk)] == chunk]
+            assert starts, f"{' '.join(command)}: README sample lines not in the real output:\n{run}"
+            at = starts[0] + len(chunk)
+        assert runs[-1].split("\n")[-1] == lines[-1]  # the verdict line closes both

@@ -56,7 +56,8 @@ def test_every_schema_keyword_is_exercised_by_an_invalid_fixture() -> None:
         "must be at least 1",  # grace_period minimum
         "must be one of",  # enum
         "should be a date",  # expiration_date pattern and format
-        "is in the past",  # semantic
+        "must be at most 36500",  # auto_rotate maximum (ours: a date the control plane can compute)
+        "whole number out of range",  # integers JSON carries exactly (I-JSON)
         "must be shorter than",  # semantic
         "defined more than once",  # cross-file
         "The path should only contain",  # secret_path pattern
@@ -75,7 +76,7 @@ def test_json_format_lists_accounts_skipped_and_problems(tmp_path: Path, cli: Cl
     assert result.code == 1
     assert data["valid"] is False
     assert "every-field-bot-0123456789-abcdefg" in data["accounts"]
-    assert {s["type"] for s in data["skipped"]} == {"team"}
+    assert {(s["type"], s["reason"]) for s in data["skipped"]} == {("team", "other-type"), (None, "not-a-manifest")}
     first = data["problems"][0]
     assert set(first) == {"file", "line", "col", "severity", "message", "path"}
     assert first["file"] == "auto-rotate.yaml" and first["path"].startswith("$.auto_rotate")

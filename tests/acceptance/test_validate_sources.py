@@ -50,7 +50,9 @@ def test_subfolder_of_a_repository_is_read_at_a_ref_with_repo_relative_paths(git
     assert cli("validate", str(git_repo / "infra"), "--today", TODAY).code == 0
 
 
-def test_unknown_ref_and_missing_path_are_usage_errors(git_repo: Path, tmp_path: Path, cli: CliRunner) -> None:
+def test_unknown_ref_and_missing_path_are_usage_errors_that_exit_2(
+    git_repo: Path, tmp_path: Path, cli: CliRunner
+) -> None:
     write(git_repo / "a.yaml", GOOD.format(name="abc"))
     commit_all(git_repo, "a")
     unknown = cli("validate", str(git_repo), "--ref", "no-such-branch")

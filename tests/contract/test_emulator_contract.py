@@ -254,8 +254,10 @@ async def test_authentication_and_authorisation(emulator: Emulator) -> None:
     error_of(await emulator.get("/virtual-accounts", token="not-a-token"), 401)
     forged = pyjwt.encode({"tenantName": "acme", "exp": 4102444800, "username": "x"}, "wrong-key-" * 4, "HS256")
     error_of(await emulator.get("/virtual-accounts", token=forged), 401)
-    _, plain = await create(emulator, "plain-bot")
-    assert "tenant admins" in error_of(await emulator.get("/virtual-accounts", token=plain), 403)
+    plain_data, plain = await create(emulator, "plain-bot")  # team data, no admin role
+    assert "tenant admins" in error_of(await emulator.put(manifest("x-bot"), token=plain), 403)
+    assert "tenant admins" in error_of(await emulator.get(f"/virtual-accounts/{plain_data['id']}/token", token=plain),
+                                       403)  # fmt: skip
     _, admin = await create(
         emulator,
         "admin-bot",
@@ -493,3 +495,22 @@ async def test_regeneration_syncs_the_store_and_notifies(emulator: Emulator) -> 
     assert entry["sha256"] == hashlib.sha256(fresh.encode()).hexdigest()
     outbox = (await emulator.client.get("/_emulator/outbox", headers=emulator.auth())).json()
     assert [(n["account"], n["event"]) for n in outbox] == [("regen-notify-bot", "token-regenerated")]
+
+
+async def test_a_caller_that_is_not_an_admin_sees_its_own_team_only(emulator: Emulator) -> None:
+    """[I] (`emulator/visibility.py`): a non-admin lists itself and its team's accounts, and the bindings naming
+    them; `exists` answers for the whole tenant."""
+    _, reader = await create(emulator, "reader-bot", ownedBy={"team": "platform"})
+    same, _ = await create(emulator, "same-team-bot", ownedBy={"team": "platform"})
+    other, _ = await create(emulator, "other-team-bot", ownedBy={"team": "data"})
+    listed = (await emulator.get("/virtual-accounts", token=reader)).json()
+    assert sorted(a["name"] for a in listed["data"]) == ["reader-bot", "same-team-bot"]
+    assert listed["pagination"]["total"] == 2
+    searched = await emulator.get("/virtual-accounts", token=reader, nameSearchQuery="other-team")
+    assert searched.json()["data"] == []
+    assert (await emulator.get(f"/virtual-accounts/{same['id']}", token=reader)).status_code == 200
+    error_of(await emulator.get(f"/virtual-accounts/{other['id']}", token=reader), 404)
+    exists = await emulator.get("/virtual-accounts/exists", token=reader, name="other-team-bot")
+    assert exists.json() == {"exists": True}
+    admin_view = (await emulator.get("/virtual-accounts")).json()
+    assert {"reader-bot", "same-team-bot", "other-team-bot"} <= {a["name"] for a in admin_view["data"]}

@@ -133,10 +133,10 @@ async def test_effective_access_is_legacy_permissions_and_bindings(emulator: Emu
 async def test_a_binding_to_tenant_admin_makes_an_account_an_admin(emulator: Emulator) -> None:
     created = (await emulator.put(account("robot"))).json()
     token = created["token"]
-    assert (await emulator.get("/virtual-accounts", token=token)).status_code == 403
+    assert (await emulator.put(account("robot-child"), token=token)).status_code == 403
     tenant_admin = binding("robot-admin", [("virtualaccount", "robot")], [("tenant-admin", "tenant", "acme")])
     assert (await put(emulator, tenant_admin)).status_code == 200
-    assert (await emulator.get("/virtual-accounts", token=token)).status_code == 200
+    assert (await emulator.put(account("robot-child"), token=token)).status_code == 200
     assert (await emulator.get("/role-bindings", token="not-a-token")).status_code == 401
 
 

@@ -7,7 +7,6 @@ emoji or math."""
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from html.parser import HTMLParser
 
@@ -52,6 +51,9 @@ HOSTILE = [
     "deadbeefcafe0123456789",
 ]
 values = st.one_of(st.sampled_from(HOSTILE), st.text(min_size=0, max_size=400))
+# Access cells show a value with a suffix (" (new account)"), within the 300-character cell cap: long values are
+# cut with "…" by design (render/markdown.py); the resource cell joins two values, so each stays under 140.
+cell_values = st.one_of(st.sampled_from([h for h in HOSTILE if len(h) <= 140]), st.text(min_size=0, max_size=140))
 
 
 class _Inspector(HTMLParser):
@@ -99,12 +101,15 @@ class _Inspector(HTMLParser):
 
 def _one_line(text: str) -> str:
     """What a value must look like when shown, written from the rule rather than with the code under test:
-    line breaks and tabs become spaces, other control characters U+FFFD, and a value longer than the limit
-    keeps its first CELL_LIMIT - 1 characters and an ellipsis. Other invisible characters (Unicode categories
-    Cf, Zl, Zp: the zero-width space, U+FEFF, bidirectional controls) are shown as `\\uXXXX` escapes."""
-    text = re.sub("\r\n|[\r\n\t]", " ", text)
-    text = re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f]", "\ufffd", text)
-    return _cut("".join(_escaped(c) if unicodedata.category(c) in ("Cf", "Zl", "Zp") else c for c in text))
+    tab, LF and CR are written `\\t`, `\\n`, `\\r`; every other control character (Cc) and every other
+    invisible character (Cf, Zl, Zp: the zero-width space, U+FEFF, bidirectional controls) a `\\uXXXX` escape;
+    a value longer than the limit keeps its first CELL_LIMIT - 1 characters and an ellipsis."""
+    named = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+    return _cut(
+        "".join(
+            named.get(c) or (_escaped(c) if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c) for c in text
+        )
+    )
 
 
 def _escaped(char: str) -> str:
@@ -170,7 +175,14 @@ def test_hostile_values_render_literally_and_inertly(before: str, after: str, pa
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(account=values, role=values, fqn=values, binding=values, resource_type=values, high=st.booleans())
+@given(
+    account=cell_values,
+    role=cell_values,
+    fqn=cell_values,
+    binding=cell_values,
+    resource_type=cell_values,
+    high=st.booleans(),
+)
 def test_hostile_access_rows_render_literally_and_inertly(
     account: str, role: str, fqn: str, binding: str, resource_type: str, high: bool
 ) -> None:

@@ -48,11 +48,13 @@ def test_the_rules() -> None:
         "accounts/empty": D,
     })  # fmt: skip
     assert select(tree, ["."]) == [
-        Selected("accounts/a.yaml", F), Selected("accounts/b.yml", F), Selected("accounts/deep/e.yaml", F),
+        Selected("accounts/a.yaml", F), Selected("accounts/b.yml", F), Selected("accounts/c.YAML", F),
+        Selected("accounts/deep/e.yaml", F),
         Selected("accounts/link.yaml", L), Selected("accounts/shared", S), Selected("top.yaml", F),
     ]  # fmt: skip
     assert select(tree, ["accounts/", "./accounts/a.yaml", "notes.txt"]) == [
-        Selected("accounts/a.yaml", F), Selected("accounts/b.yml", F), Selected("accounts/deep/e.yaml", F),
+        Selected("accounts/a.yaml", F), Selected("accounts/b.yml", F), Selected("accounts/c.YAML", F),
+        Selected("accounts/deep/e.yaml", F),
         Selected("accounts/link.yaml", L), Selected("accounts/shared", S), Selected("notes.txt", F),
     ]  # fmt: skip
     assert select(tree, ["accounts/link-dir/x.yaml"]) == [Selected("accounts/link-dir", L)]

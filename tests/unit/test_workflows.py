@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -155,3 +156,74 @@ def test_ci_installs_the_package_and_its_tools_from_a_hashed_lock() -> None:
     assert "--no-build-isolation" in script  # the package builds with the locked build backend, nothing fetched
     upgrade = (REPO_ROOT / ".ci" / "upgrade").read_text(encoding="utf-8")
     assert "bash .ci/lock --upgrade" in upgrade and "bash .ci/run" in upgrade
+
+
+TENANTS = REPO_ROOT / ".github" / "workflows" / "tenants.yml"
+
+
+def test_tenants_run_in_parallel_each_serialised_on_its_own_control_plane() -> None:
+    workflow = load(TENANTS)
+    assert set(triggers(workflow)) == {"pull_request", "push", "schedule", "workflow_dispatch"}
+    jobs = workflow["jobs"]
+    for name in ("plan", "apply", "drift"):
+        job = jobs[name]
+        assert job["needs"] == "tenants"
+        assert job["strategy"]["matrix"]["tenant"] == "${{ fromJSON(needs.tenants.outputs.names) }}"
+        assert job["strategy"]["fail-fast"] is False  # one tenant's failure never cancels another's job
+        step = next(s for s in job["steps"] if s.get("uses") == "./.github/actions/reconcile")
+        assert step["with"]["path"] == "tenants/${{ matrix.tenant }}"
+        assert step["with"]["environment"] == "${{ matrix.tenant }}"  # one sticky comment, one issue per tenant
+    groups = {name: jobs[name]["concurrency"] for name in ("apply", "drift")}
+    assert (
+        groups["apply"]
+        == groups["drift"]
+        == {
+            "group": "va-reconciler-control-plane-${{ matrix.tenant }}",
+            "cancel-in-progress": False,
+        }
+    )
+    assert jobs["apply"]["environment"] == "truefoundry-${{ matrix.tenant }}"  # the protected, admin key
+    assert jobs["plan"]["environment"] == jobs["drift"]["environment"] == "truefoundry-${{ matrix.tenant }}-read"
+    checkout = next(s for s in jobs["apply"]["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["ref"] == "main"
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq is not installed (GitHub's runners have it)")
+def test_tenants_are_the_folders_holding_a_reconciler_yaml(tmp_path: Path) -> None:
+    script = next(s for s in load(TENANTS)["jobs"]["tenants"]["steps"] if s.get("id") == "list")["run"]
+    output = tmp_path / "output"
+
+    def names(folder: Path) -> str:
+        output.write_text("")
+        env = {"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output)}
+        done = subprocess.run(["bash", "-c", script], cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return output.read_text().strip()
+
+    repo = tmp_path / "repo"
+    for tenant in ("prod", "staging"):
+        (repo / "tenants" / tenant).mkdir(parents=True)
+        (repo / "tenants" / tenant / "reconciler.yaml").write_text("version: 1\n")
+    (repo / "tenants" / "notes").mkdir()
+    (repo / "tenants" / "prod" / "sub").mkdir()
+    (repo / "tenants" / "prod" / "sub" / "reconciler.yaml").write_text("version: 1\n")
+    assert names(repo) == 'names=["prod","staging"]'
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert names(empty) == "names=[]"
+
+
+def test_dependabot_updates_the_pinned_actions_and_the_python_dependencies() -> None:
+    config = load(REPO_ROOT / ".github" / "dependabot.yml")
+    updates = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(updates["github-actions"]["directories"]) == {"/", "/.github/actions/reconcile"}
+    assert updates["pip"]["directory"] == "/"
+    for update in updates.values():
+        assert update["schedule"]["interval"] == "weekly"
+        assert update["cooldown"]["default-days"] >= 1
+
+
+def test_ci_checks_the_workflows_and_dependabot_with_zizmor_and_actionlint() -> None:
+    script = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "zizmor --offline --config .github/zizmor.yml .github/" in script  # workflows, action, dependabot
+    assert "actionlint.cjs .github/workflows/*.yml" in script

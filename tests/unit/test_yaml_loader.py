@@ -182,3 +182,68 @@ def test_problems_in_one_document_do_not_hide_the_next() -> None:
     result = load_documents(b"a: *x\n---\nb: 1\nb: 2\n---\nc: 3\n", "f.yaml")
     assert [p.position.line for p in result.problems] == [1, 4]
     assert [d.clean for d in result.documents] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as", "breaks_json"),
+    [
+        ("2028-06-30", "a date", True),
+        ("2001-12-14t21:59:43.10-05:00", "a timestamp", True),
+        ("yes", "the boolean true", False),
+        ("No", "the boolean false", False),
+        ("on", "the boolean true", False),
+        ("OFF", "the boolean false", False),
+        ("True", "the boolean true", False),
+        ("0755", "the number 493", False),
+        ("1:30", "the number 90", False),
+        ("0x1F", "the number 31", False),
+        ("0b101", "the number 5", False),
+        ("1_000", "the number 1000", False),
+        ("1.10", "the number 1.1", False),
+        ("1.0e+3", "the number 1000.0", False),
+        (".inf", "the number Infinity", False),
+    ],
+)
+def test_plain_scalars_a_yaml_1_1_reader_retypes_are_recorded(text: str, read_as: str, breaks_json: bool) -> None:
+    import yaml
+
+    document = load_documents(f"type: virtual-account\nv: {text}\n".encode(), "f.yaml").documents[0]
+    assert document.value["v"] == text  # we read what was written
+    (found,) = document.retyped
+    assert (found.text, found.read_as, found.breaks_json, found.path, found.position) == (
+        text,
+        read_as,
+        breaks_json,
+        ("v",),
+        (2, 4),
+    )
+    assert not isinstance(yaml.safe_load(f"v: {text}")["v"], str)  # PyYAML (tfy's reader) agrees: not a string
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"2028-06-30"',
+        "'yes'",
+        "2028-6-3",
+        "ci-bot",
+        "y",
+        "n",
+        "1e3",
+        "12",
+        "true",
+        "~",
+        "hello world",
+        "abc:def",
+        "1.2.3",
+    ],
+)
+def test_quoted_and_unambiguous_scalars_are_not_recorded(text: str) -> None:
+    document = load_documents(f"v: {text}\n".encode(), "f.yaml").documents[0]
+    assert document.retyped == ()
+
+
+def test_retyped_keys_are_recorded_where_the_key_stands() -> None:
+    document = load_documents(b"tags:\n  on: call\n  owner: sre\n", "f.yaml").documents[0]
+    (found,) = document.retyped
+    assert (found.path, found.position, found.read_as) == (("tags", "on"), (2, 3), "the boolean true")

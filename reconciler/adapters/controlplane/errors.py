@@ -65,6 +65,11 @@ class ListingIncomplete(ControlPlaneError):
     """The paginated listing did not add up: nothing may be planned or deleted from it."""
 
 
+class ListingChanged(ListingIncomplete):
+    """Two readings of a listing disagree, or a name the listing did not show exists and can be found: the
+    resources changed while they were read. Worth reading again."""
+
+
 class ReadOnlyViolation(ControlPlaneError):
     """A write attempted through a read-only client; raised before anything is sent."""
 

@@ -369,6 +369,20 @@ class GitHub:
 
         self._read(f"PATCH issue #{number}", send)
 
+    # -- branches: is the commit being applied still the tip? ----------------------------------------------
+    def branch_tip(self, branch: str) -> str | None:
+        """The commit `branch` points at on GitHub now; None when GitHub does not say (404, no access)."""
+        try:
+            data = self._read(
+                f"GET branch {branch}", lambda: self._rest.repos.get_branch(self._owner, self._repo, branch)
+            ).json()
+        except GitHubError as error:
+            self._notify(f"warning: cannot ask GitHub where {branch} points ({error}); applying the checked-out commit")
+            return None
+        commit = data.get("commit") if isinstance(data, Mapping) else None
+        sha = commit.get("sha") if isinstance(commit, Mapping) else None
+        return sha if isinstance(sha, str) else None
+
     # -- commit statuses: where the last applied revision is kept ------------------------------------------
     def last_applied(self, context: str, candidates: Sequence[str]) -> str | None:
         for sha in candidates[:MAX_STATUS_LOOKUPS]:

@@ -28,6 +28,7 @@ class GitHubContext:
     before: str | None = None  # a push event's previous head of the branch (None: not a push, or a new branch)
     budget: float | None = None  # RECONCILER_GITHUB_BUDGET: seconds GitHub calls may spend waiting
     secrets: tuple[str, ...] = ()  # values never to show (GITHUB_TOKEN, TFY_API_KEY)
+    default_branch: str | None = None  # the event's repository.default_branch
 
     def require_token(self) -> None:
         if not self.token or not self.repository:
@@ -52,6 +53,8 @@ def context_from_env(environ: Mapping[str, str], event: Mapping[str, Any] | None
     number = pull.get("number") if isinstance(pull, Mapping) else None
     head = pull.get("head", {}).get("sha") if isinstance(pull, Mapping) else None
     before = (event or {}).get("before")
+    repository_data = (event or {}).get("repository") or {}
+    default_branch = repository_data.get("default_branch") if isinstance(repository_data, Mapping) else None
     return GitHubContext(
         api_url=environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
         server_url=server,
@@ -69,4 +72,5 @@ def context_from_env(environ: Mapping[str, str], event: Mapping[str, Any] | None
         before=before if isinstance(before, str) and before and before != NO_COMMIT else None,
         budget=_budget(environ.get("RECONCILER_GITHUB_BUDGET")),
         secrets=tuple(v for v in (environ.get("GITHUB_TOKEN"), environ.get("TFY_API_KEY")) if v),
+        default_branch=default_branch if isinstance(default_branch, str) and default_branch else None,
     )

@@ -58,6 +58,14 @@ def admin(request: Request) -> tuple[Backend, Identity]:
     return backend, identity
 
 
+def reader(request: Request) -> tuple[Backend, Identity]:
+    """The backend, after due rotations, for any authenticated caller: what it reads is filtered by what it
+    may see (`visibility.py`)."""
+    backend = backend_of(request)
+    backend.tokens.rotate_due()
+    return backend, backend.auth.authenticate(request.headers.get("authorization"))
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
@@ -96,10 +104,10 @@ def bool_param(request: Request, name: str) -> bool | None:
 
 
 async def list_accounts(request: Request) -> Response:
-    backend, _ = admin(request)
+    backend, identity = reader(request)
     limit = int_param(request, "limit", 100, 1, 1000)
     offset = int_param(request, "offset", 0, 0, None)
-    if any(key in request.query_params for key in _FILTERS):
+    if any(key in request.query_params for key in _FILTERS) or not identity.tenant_admin:
         raw_filter = request.query_params.get("filter")
         accounts = backend.accounts.filtered(
             request.query_params.get("nameSearchQuery"),
@@ -107,12 +115,23 @@ async def list_accounts(request: Request) -> Response:
             bool_param(request, "isExpired"),
             parse_filter(raw_filter) if raw_filter else None,
         )
+        accounts = backend.visibility.accounts(identity, accounts)
         page, total = accounts[offset : offset + limit], len(accounts)
     else:
+        _race(request, backend, identity, offset)
         page, total = backend.accounts.page(limit, offset)
     return JSONResponse(
         {"data": backend.accounts.render(page), "pagination": {"total": total, "offset": offset, "limit": limit}}
     )
+
+
+def _race(request: Request, backend: Backend, identity: Identity, offset: int) -> None:
+    """Test control: the writes another writer makes between two pages (`/_emulator/listing-race`)."""
+    for race in request.app.state.emulator.faults.races_at(offset):
+        if race.delete is not None:
+            backend.accounts.delete(backend.accounts.named(race.delete).id)
+        if race.create is not None:
+            backend.accounts.upsert(race.create, dry_run=False, identity=identity)
 
 
 async def put_account(request: Request) -> Response:
@@ -131,7 +150,7 @@ async def put_account(request: Request) -> Response:
 
 
 async def account_exists(request: Request) -> Response:
-    backend, _ = admin(request)
+    backend, _ = reader(request)  # names are unique tenant-wide: any caller may ask [I]
     name = request.query_params.get("name")
     if not name:
         raise ApiError(400, "name is required")
@@ -139,8 +158,10 @@ async def account_exists(request: Request) -> Response:
 
 
 async def get_account(request: Request) -> Response:
-    backend, _ = admin(request)
+    backend, identity = reader(request)
     account = backend.accounts.by_id(request.path_params["id"])
+    if not backend.visibility.accounts(identity, [account]):
+        raise ApiError(404, f"virtual account '{account.id}' not found")  # what a caller cannot see, is not there
     return JSONResponse({"data": backend.accounts.render([account])[0]})
 
 

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from reconciler.emulator.clock import iso, parse_iso
 from reconciler.emulator.errors import ApiError
 from reconciler.emulator.http.api import admin, backend_of, json_body
-from reconciler.emulator.http.faults import Fault, Faults
+from reconciler.emulator.http.faults import Fault, Faults, ListingRace
 
 
 def routes() -> list[Route]:
@@ -23,6 +23,7 @@ def routes() -> list[Route]:
         Route("/_emulator/stats", stats, methods=["GET", "DELETE"]),
         Route("/_emulator/clock", clock, methods=["GET", "POST"]),
         Route("/_emulator/faults", faults, methods=["POST", "DELETE"]),
+        Route("/_emulator/listing-race", listing_race, methods=["POST"]),
     ]
 
 
@@ -60,10 +61,11 @@ async def inspect_outbox(request: Request) -> Response:
 
 
 async def stats(request: Request) -> Response:
-    counters = _faults(request).requests
+    faults = _faults(request)
     if request.method == "DELETE":
-        counters.clear()
-    return JSONResponse({"requests": sum(counters.values()), "byRoute": dict(counters)})
+        faults.requests.clear()
+    counters = faults.requests
+    return JSONResponse({"requests": sum(counters.values()), "byRoute": dict(counters), "held": faults.held})
 
 
 async def clock(request: Request) -> Response:
@@ -86,3 +88,12 @@ async def faults(request: Request) -> Response:
         return JSONResponse({"faults": 0})
     scripted.append(Fault.from_body(await json_body(request)))
     return JSONResponse({"faults": len(scripted)})
+
+
+async def listing_race(request: Request) -> Response:
+    """`{"offset": 1000, "delete": name, "create": manifest}`: once, just before the account listing serves the
+    page at `offset`, delete and create accounts (as another writer would between two pages)."""
+    found = _faults(request, test_control=True)
+    race = ListingRace.from_body(await json_body(request))
+    found.races.append(race)
+    return JSONResponse({"offset": race.offset, "pending": len(found.races)})

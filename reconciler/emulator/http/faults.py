@@ -1,5 +1,6 @@
 """Scripted failures and latency for tests (`--test-controls`): an ASGI middleware that counts API requests,
-delays them, answers with an injected status, or processes a write and then drops its response."""
+delays them, answers with an injected status, or processes a request and then drops its response, or holds
+it until the client gives up or dies (a crash right after the server did the work)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Fault:
     retry_after: str | None = None
     latency_ms: int = 0
     drop_response: bool = False  # process the request (commit), then drop the response
+    hold_response: bool = False  # process the request (commit), then never answer
     body: Any = None  # with `status`: the JSON body to answer instead of an error body
     skip: int = 0  # let this many matching requests through first
 
@@ -52,8 +54,29 @@ class Fault:
             retry_after=None if body.get("retryAfter") is None else str(body["retryAfter"]),
             latency_ms=int(body.get("latencyMs", 0)),
             drop_response=bool(body.get("dropResponse", False)),
+            hold_response=bool(body.get("holdResponse", False)),
             body=body.get("body"),
             skip=int(body.get("skip", 0)),
+        )
+
+
+@dataclass
+class ListingRace:
+    """Changes made once, just before the unfiltered account listing serves the page at `offset`: what other
+    writers do between two pages of a real listing."""
+
+    offset: int
+    delete: str | None = None  # an account name
+    create: dict[str, Any] | None = None  # a manifest
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> ListingRace:
+        create = body.get("create")
+        delete = body.get("delete")
+        return cls(
+            offset=int(body.get("offset", 0)),
+            delete=None if delete is None else str(delete),
+            create=create if isinstance(create, dict) else None,
         )
 
 
@@ -62,6 +85,15 @@ class Faults:
     latency_ms: int = 0
     scripted: list[Fault] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
+    races: list[ListingRace] = field(default_factory=list)
+
+    def races_at(self, offset: int) -> list[ListingRace]:
+        """The listing races due before the page at `offset`, removed: each happens once."""
+        due = [race for race in self.races if race.offset == offset]
+        self.races = [race for race in self.races if race.offset != offset]
+        return due
+
+    held: int = 0  # responses held so far (`holdResponse`): a test waits for this before killing its client
 
 
 class FaultsAndLatency:
@@ -90,8 +122,20 @@ class FaultsAndLatency:
             await _send_error(send, fault.status, fault.retry_after, fault.body)
         elif fault.drop_response:
             await self._app(scope, receive, _dropping(send))
+        elif fault.hold_response:
+            await self._app(scope, receive, self._holding())
         else:
             await self._app(scope, receive, send)
+
+    def _holding(self) -> Send:
+        """Let the app commit, then wait for good instead of answering."""
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self._faults.held += 1
+                await asyncio.Event().wait()  # until the server shuts down; the client sees nothing
+
+        return wrapped
 
 
 def _delayed(send: Send, not_before: float) -> Send:

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from reconciler.emulator.bindings import manifests_for_grants
 from reconciler.emulator.errors import ApiError
-from reconciler.emulator.http.api import API, admin, int_param, json_body
+from reconciler.emulator.http.api import API, admin, int_param, json_body, reader
 
 PATH = f"{API}/role-bindings"
 
@@ -29,10 +29,11 @@ def routes() -> list[Route]:
 
 
 async def list_bindings(request: Request) -> Response:
-    backend, _ = admin(request)
+    backend, identity = reader(request)
     limit = int_param(request, "limit", 100, 1, 1000)
     offset = int_param(request, "offset", 0, 0, None)
     found = backend.bindings.listing(request.query_params.get("name"), request.query_params.get("id"))
+    found = backend.visibility.bindings(identity, found)
     page = backend.bindings.render(found[offset : offset + limit])
     return JSONResponse({"data": page, "pagination": {"total": len(found), "offset": offset, "limit": limit}})
 
@@ -50,7 +51,7 @@ async def put_binding(request: Request) -> Response:
 
 
 async def binding_exists(request: Request) -> Response:
-    backend, _ = admin(request)
+    backend, _ = reader(request)  # names are unique tenant-wide: any caller may ask [I]
     name = request.query_params.get("name")
     if not name:
         raise ApiError(400, "name is required")
@@ -58,8 +59,11 @@ async def binding_exists(request: Request) -> Response:
 
 
 async def get_binding(request: Request) -> Response:
-    backend, _ = admin(request)
-    return JSONResponse({"data": backend.bindings.render([backend.bindings.by_id(request.path_params["id"])])[0]})
+    backend, identity = reader(request)
+    found = backend.visibility.bindings(identity, [backend.bindings.by_id(request.path_params["id"])])
+    if not found:
+        raise ApiError(404, f"role binding '{request.path_params['id']}' not found")
+    return JSONResponse({"data": backend.bindings.render(found)[0]})
 
 
 async def delete_binding(request: Request) -> Response:

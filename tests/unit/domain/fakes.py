@@ -30,6 +30,12 @@ class Fault(StrEnum):
     LOST = "lost"  # written, then the response was lost and the client gave up
     RECOVERED = "recovered"  # written, the response was lost, the client found it by name (creates only)
     CRASH_AFTER = "crash-after"  # written, then the process died
+    TAKEN_FIRST = "taken-first"  # someone else creates the name (untagged) just before this write (creates only)
+    LOST_TO_OTHER = "lost-to-other"  # a create's response is lost, and the name now holds someone else's account
+
+
+RUN_FAULTS = (Fault.UNAVAILABLE, Fault.LOST, Fault.RECOVERED, Fault.CRASH_AFTER)  # what our own runs meet
+FOREIGN = {"owner": "someone-else"}
 
 
 @dataclass
@@ -99,16 +105,28 @@ class InMemoryControlPlane:
     async def dry_run(self, kind: Kind, manifest: Manifest) -> None:
         await self._request(kind)
 
+    async def exists(self, kind: Kind, name: str) -> bool:
+        await self._request(kind)
+        return name in self._of(kind)
+
+    async def find(self, kind: Kind, name: str) -> LiveResource | None:
+        await self._request(kind)
+        return self._live(name, kind) if name in self._of(kind) else None
+
     async def create(self, kind: Kind, manifest: Manifest) -> Created:
         fault = await self._request(kind)
         name = str(manifest["name"])
+        if fault in (Fault.TAKEN_FIRST, Fault.LOST_TO_OTHER):
+            self.seed(name, {"type": "virtual-account", "name": name, "tags": dict(FOREIGN)}, kind)
+        if fault == Fault.LOST_TO_OTHER:
+            return Created(self._live(name, kind), None, recovered=True)
         existed = name in self._of(kind)
         self._write(name, manifest, kind)
         if kind == Kind.ROLE_BINDING:
             self._after_write(fault)
             return Created(self._live(name, kind), None)
         if fault == Fault.RECOVERED:
-            return Created(self._live(name), Token(self.records[name].token), recovered=True)
+            return Created(self._live(name), None, recovered=True)
         self._after_write(fault)
         token = None if existed else Token(self.records[name].token)
         return Created(self._live(name), token)
@@ -129,6 +147,11 @@ class InMemoryControlPlane:
     async def token(self, account_id: str) -> Token:
         await self._request()
         return Token(self.records[self._by_id(account_id)].token)
+
+    def seed(self, name: str, manifest: Manifest, kind: Kind = Kind.VIRTUAL_ACCOUNT) -> None:
+        """A resource someone else created: not one of our writes, not one of our creates."""
+        number = next(self._ids)
+        self._of(kind)[name] = Record(f"id-{number}", dict(manifest), next(self._clock), f"token-{name}-{number}")
 
     def _write(self, name: str, manifest: Manifest, kind: Kind = Kind.VIRTUAL_ACCOUNT) -> None:
         self.writes.append(("put", name))
@@ -156,3 +179,6 @@ class MemorySink:
         self.tokens[name] = token.reveal()
         self.deliveries[name] += 1
         return f"memory:{name}"
+
+    def discard(self, name: str) -> str | None:
+        return f"memory:{name}" if self.tokens.pop(name, None) is not None else None

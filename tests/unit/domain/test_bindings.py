@@ -181,3 +181,35 @@ def test_the_prune_guard_names_role_bindings() -> None:
     assert only_bindings[RB, "b0"].reason == (
         "Git holds no account at all: refusing to prune every owned role binding (pass --allow-mass-delete)"
     )
+
+
+def _legacy(*grants: tuple[str, str, str]) -> list[dict[str, str]]:
+    return [{"role_id": r, "resource_type": t, "resource_fqn": f} for r, t, f in grants]
+
+
+def test_a_new_binding_for_grants_already_held_through_permissions_is_adopted() -> None:
+    """A binding as `migrate` and `import` write it: its account holds every grant through `permissions` already,
+    so creating it changes no access; the plan adopts it (the executor still creates it)."""
+    held = [live("ours-a", permissions=_legacy(VIEWER, ADMIN)), live("ours-b", permissions=_legacy(VIEWER))]
+    wanted = [desired("ours-a"), desired("ours-b"), desired_binding("va-ours-a", ["ours-a"], [VIEWER, ADMIN])]
+    change = plan(wanted, held)[RB, "va-ours-a"]
+    assert change.action == Action.ADOPT and change.writes and change.resource_id is None
+    assert change.warnings == (
+        "takes over grants ours-a already holds through deprecated permissions: the binding is created, no access "
+        "changes",
+    )
+    many = plan([*wanted[:2], desired_binding("both", ["ours-a", "ours-b"], [VIEWER])], held)[RB, "both"]
+    assert many.action == Action.ADOPT
+    assert many.warnings[0].startswith("takes over grants ours-a, ours-b already hold through")
+
+
+def test_a_new_binding_that_adds_any_grant_is_a_create() -> None:
+    held = [live("ours-a", permissions=_legacy(VIEWER)), live("ours-b")]
+    more = plan([desired("ours-a"), desired_binding("va", ["ours-a"], [VIEWER, ADMIN])], held)[RB, "va"]
+    assert more.action == Action.CREATE  # ADMIN is new access
+    other = plan([desired("ours-b"), desired_binding("vb", ["ours-b"], [VIEWER])], held)[RB, "vb"]
+    assert other.action == Action.CREATE  # ours-b holds nothing through permissions
+    both = plan([desired("ours-a"), desired("ours-b"), desired_binding("ab", ["ours-a", "ours-b"], [VIEWER])], held)
+    assert both[RB, "ab"].action == Action.CREATE  # ours-b gains the grant
+    new_account = plan([desired("new-bot"), desired_binding("vn", ["new-bot"], [VIEWER])], held)[RB, "vn"]
+    assert new_account.action == Action.CREATE

@@ -44,14 +44,17 @@ def test_rotation_settings_with_defaults() -> None:
     assert rotation_settings({"auto_rotate": {"auto_rotate_interval": "x"}}) is None
 
 
-def test_an_expiry_in_the_past_is_an_error_today_is_not() -> None:
+def test_an_expiry_in_the_past_is_a_warning_today_is_not() -> None:
+    """validate does not read the control plane, so it cannot tell a new past date (plan refuses it) from an
+    account that has simply expired (plan warns, drift reports it): a warning, never an error."""
     yesterday = (TODAY - timedelta(days=1)).isoformat()
-    [(where, message)] = messages(desired("old", expiration_date=yesterday))
-    assert message == (
-        f"Expiration date of the virtual account {yesterday} is in the past (today is {TODAY} UTC); "
-        "move it forward or remove the account"
+    [problem] = check_resources([desired("old", expiration_date=yesterday)], TODAY, config())
+    assert problem.severity == "warning"
+    assert problem.message.startswith(
+        f"Expiration date of the virtual account {yesterday} is in the past (today is {TODAY} UTC): plan refuses "
+        "to set it on a new account or as a new date"
     )
-    assert where == str(Position("accounts/old.yaml", 1, 1))
+    assert str(problem.position) == str(Position("accounts/old.yaml", 1, 1))
     assert messages(desired("now", expiration_date=TODAY.isoformat())) == []
     assert messages(desired("bad", expiration_date="2026-13-45")) == []  # the schema reports the format
 

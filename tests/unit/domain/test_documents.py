@@ -19,14 +19,37 @@ from reconciler.domain.vocabulary import Kind
         ("team", DocumentClass.OTHER),
         ("workspace", DocumentClass.OTHER),
         ("virtual", DocumentClass.OTHER),
-        (None, DocumentClass.UNTYPED),
-        (42, DocumentClass.UNTYPED),
     ],
 )
 def test_classify(value: object, verdict: DocumentClass) -> None:
-    found = classify(value)
+    found = classify(value, ["type", "name"])
     assert found.verdict == verdict
     assert found.kind == Kind.VIRTUAL_ACCOUNT
+
+
+@pytest.mark.parametrize(
+    ("value", "fields", "verdict"),
+    [
+        (42, ["type", "name"], DocumentClass.UNTYPED),  # a type that is not a string: the schema says so
+        (None, ["type"], DocumentClass.UNTYPED),  # `type:` left empty
+        (None, ["name", "permissions"], DocumentClass.UNTYPED),  # a manifest that lost its type line
+        (None, ["auto_rotate"], DocumentClass.UNTYPED),
+        (None, ["token_type"], DocumentClass.UNTYPED),
+        (None, ["foo"], DocumentClass.NOT_A_MANIFEST),
+        (None, ["name", "on", "jobs"], DocumentClass.NOT_A_MANIFEST),  # a workflow
+        (None, ["name", "ownedBy", "tags"], DocumentClass.NOT_A_MANIFEST),  # fields every TrueFoundry kind has
+        (None, [], DocumentClass.NOT_A_MANIFEST),
+    ],
+)
+def test_documents_without_a_type(value: object, fields: list[str], verdict: DocumentClass) -> None:
+    found = classify(value, fields)
+    assert found.verdict == verdict
+    assert found.kind == Kind.VIRTUAL_ACCOUNT
+
+
+def test_a_role_binding_without_its_type_is_taken_for_one() -> None:
+    found = classify(None, ["name", "subjects", "permissions"])
+    assert (found.verdict, found.kind) == (DocumentClass.UNTYPED, Kind.ROLE_BINDING)
 
 
 @pytest.mark.parametrize(

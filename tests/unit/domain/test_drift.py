@@ -45,12 +45,14 @@ def test_every_kind_of_finding() -> None:
         "taken": DriftKind.CONFLICT,
         "orphan": DriftKind.ORPHANED,
         "clicked": DriftKind.UNMANAGED,
-        "elsewhere": DriftKind.UNMANAGED,
+        "elsewhere": DriftKind.MANAGED_ELSEWHERE,
     }
     by_name = {f.name: f for f in found}
     assert by_name["changed"].diffs == (FieldDiff("tags.env", DiffKind.CHANGE, "prod", "dev"),)  # Git, then live
     assert by_name["changed"].detail == "changed outside Git: tags.env"
-    assert by_name["elsewhere"].detail == "managed elsewhere (managed-by=va-reconciler:acme/other)"
+    assert by_name["elsewhere"].detail == (
+        "managed elsewhere (managed-by=va-reconciler:acme/other); for information, not drift"
+    )
     assert by_name["clicked"].detail == "not managed from Git"
     assert [f.name for f in found] == sorted(f.name for f in found)
 
@@ -226,3 +228,12 @@ def test_an_orphaned_account_is_orphaned_not_undeclared_and_grants_are_listed_to
         "holds workspace-admin on c:x, workspace-viewer on c:w through its permissions, which Git declares nowhere"
     )
     assert found[2].resource_kind == RB and found[2].detail.startswith("grants r1 on f1, r2 on f2 to kept")
+
+
+def test_accounts_managed_elsewhere_are_listed_but_are_not_drift() -> None:
+    """A shared tenant: another repository's accounts are information, never drift (exit code, issue)."""
+    findings = detect_drift([], [live("theirs", owner="va-reconciler:acme/other")], config(), TODAY)
+    report = DriftReport(findings, None, "cp", "now")
+    assert [f.kind for f in report.findings] == [DriftKind.MANAGED_ELSEWHERE]
+    assert not report.has_drift and report.drift == ()
+    assert report.fingerprint == DriftReport((), None, "cp", "now").fingerprint

@@ -5,7 +5,6 @@ delivered exactly once and no account created twice."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -20,7 +19,7 @@ from reconciler.domain.reports import Outcome
 from reconciler.domain.resources import DesiredResource
 from reconciler.domain.vocabulary import Action, OutcomeStatus
 from tests.unit.domain.builders import RB, TAG, VA, VIEWER, config, desired, desired_binding, options
-from tests.unit.domain.fakes import Crash, Fault, InMemoryControlPlane, MemorySink
+from tests.unit.domain.fakes import FOREIGN, RUN_FAULTS, Crash, Fault, InMemoryControlPlane, MemorySink
 
 BARE = {"secret_store_config": None}  # a token-dir account: its token is ours to deliver
 
@@ -28,7 +27,8 @@ BARE = {"secret_store_config": None}  # a token-dir account: its token is ours t
 def run(
     control: InMemoryControlPlane, wanted: list[DesiredResource], sink: MemorySink | None, prune: bool = False
 ) -> list[Outcome]:
-    """One plan-and-apply run: list (accounts: request 1, bindings: request 2), plan, execute."""
+    """One plan-and-apply run: list (accounts: request 1, bindings: request 2), plan, execute (a create: `exists`,
+    then the PUT)."""
 
     async def once() -> list[Outcome]:
         live = [*await control.list_all(VA), *await control.list_all(RB)]
@@ -50,14 +50,15 @@ def test_creates_updates_and_deletes_in_order_each_reported() -> None:
     outcomes = run(control, [desired("a", tags={"env": "x"}), desired("d")], sink, prune=True)
     assert [(o.name, o.action, o.status, o.detail) for o in outcomes] == [
         ("a", Action.UPDATE, OutcomeStatus.APPLIED, "updated 1 field(s)"),
-        ("b", Action.DELETE, OutcomeStatus.APPLIED, "deleted"),
-        ("c", Action.DELETE, OutcomeStatus.APPLIED, "deleted"),
+        ("b", Action.DELETE, OutcomeStatus.APPLIED, "deleted; its token file memory:b removed"),  # its token died
+        ("c", Action.DELETE, OutcomeStatus.APPLIED, "deleted"),  # synced to a secret store: nothing of ours
         ("d", Action.CREATE, OutcomeStatus.APPLIED,
          "created; token -> secret store acme:aws:secrets-manager at ci/d (synced by the control plane)"),
     ]  # fmt: skip
     first_delete = next(i for i, (op, _) in enumerate(control.writes) if op == "delete")
     assert all(op == "put" for op, _ in control.writes[:first_delete])  # deletes last
     assert sorted(control.records) == ["a", "d"]
+    assert sink.tokens == {}
 
 
 def test_steps_put_every_write_before_any_delete() -> None:
@@ -75,7 +76,7 @@ def test_a_token_dir_create_is_write_ahead() -> None:
 
 
 def test_a_crash_between_create_and_delivery_is_recovered_by_the_next_run() -> None:
-    control, sink = InMemoryControlPlane(faults={3: Fault.CRASH_AFTER}), MemorySink()
+    control, sink = InMemoryControlPlane(faults={4: Fault.CRASH_AFTER}), MemorySink()
     with pytest.raises(Crash):
         run(control, [desired("bare", **BARE)], sink)
     assert sink.tokens == {} and control.records["bare"].manifest["tags"][TOKEN_DELIVERY_TAG] == "pending"  # type: ignore[index]
@@ -108,20 +109,45 @@ def test_an_account_changed_since_the_plan_is_skipped_not_overwritten() -> None:
     assert control.records["a"].manifest == before
 
 
-def test_a_create_that_finds_the_name_taken_is_a_failure_never_a_delivery() -> None:
+def test_a_create_whose_name_was_taken_since_the_plan_writes_nothing() -> None:
     control, sink = InMemoryControlPlane(), MemorySink()
     changes = plan_now(control, [desired("raced", **BARE), desired("stored")])
-    run(control, [replace(desired("raced", **BARE)), desired("stored")], sink)  # an earlier run won the race
-    sink.tokens.clear()
+    for name in ("raced", "stored"):
+        control.seed(name, {"type": "virtual-account", "name": name, "tags": dict(FOREIGN)})  # clicked meanwhile
     outcomes = asyncio.run(execute(changes, control, sink))
+    appeared = ("the name {} was taken after the plan was made (created out of band, or by another run); nothing "
+                "was written to it: re-plan and review")  # fmt: skip
     assert {(o.name, o.status, o.detail) for o in outcomes} == {
-        ("raced", OutcomeStatus.FAILED,
-         "an account with this name appeared after the plan was made and returned no token; nothing delivered"),
-        ("stored", OutcomeStatus.FAILED,
-         "an account with this name appeared after the plan was made; the PUT updated it instead of creating it: "
-         "re-plan and review"),
-    }  # fmt: skip
-    assert sink.tokens == {}
+        ("raced", OutcomeStatus.FAILED, appeared.format("raced")),
+        ("stored", OutcomeStatus.FAILED, appeared.format("stored")),
+    }
+    assert control.writes == [] and sink.tokens == {}
+    assert all(r.manifest["tags"] == FOREIGN for r in control.records.values())
+
+
+def test_a_name_taken_between_the_check_and_the_create_is_reported_never_delivered() -> None:
+    """The last moment (after `exists`, before the PUT): the PUT updates someone else's account; that is said
+    plainly, and no token of that account is fetched or delivered."""
+    control, sink = InMemoryControlPlane(faults={4: Fault.TAKEN_FIRST}), MemorySink()
+    [outcome] = run(control, [desired("raced", **BARE)], sink)
+    assert outcome.status == OutcomeStatus.FAILED
+    assert outcome.detail == (
+        "an account with this name was created by someone else between the check and the create, so the PUT "
+        "updated it (it now carries this repository's tags and settings); nothing delivered: review it and re-plan"
+    )
+    assert sink.tokens == {} and control.creates["raced"] == 0
+
+
+def test_a_lost_response_whose_name_now_holds_someone_elses_account_is_not_ours() -> None:
+    control, sink = InMemoryControlPlane(faults={4: Fault.LOST_TO_OTHER}), MemorySink()
+    [outcome] = run(control, [desired("raced", **BARE)], sink)
+    assert outcome.status == OutcomeStatus.FAILED
+    assert outcome.detail == (
+        "the create's response was lost, and the account now holding the name is not the one this run sent "
+        "(its tags differ): not ours, nothing delivered; re-plan and review"
+    )
+    assert sink.tokens == {} and control.records["raced"].manifest["tags"] == FOREIGN
+    assert control.requests_sent == 4  # no GET .../token of an account that is not ours
 
 
 def test_one_failure_never_stops_the_others() -> None:
@@ -151,7 +177,8 @@ def test_recovering_a_token_without_a_sink_fails() -> None:
 
 
 def test_a_lost_create_response_is_recovered_by_name() -> None:
-    control, sink = InMemoryControlPlane(faults={3: Fault.RECOVERED}), MemorySink()
+    # requests 3 and 4: both accounts' `exists`; 5: bare's PUT
+    control, sink = InMemoryControlPlane(faults={5: Fault.RECOVERED}), MemorySink()
     outcomes = run(control, [desired("bare", **BARE), desired("stored")], sink)
     assert {(o.name, o.status, o.detail) for o in outcomes} == {
         ("bare", OutcomeStatus.APPLIED, "created (response lost; token recovered by GET .../token); token written to "
@@ -160,7 +187,7 @@ def test_a_lost_create_response_is_recovered_by_name() -> None:
          "created; token -> secret store acme:aws:secrets-manager at ci/stored (synced by the control plane)"),
     }  # fmt: skip
     assert sink.tokens["bare"] == control.records["bare"].token
-    again = InMemoryControlPlane(faults={3: Fault.RECOVERED})
+    again = InMemoryControlPlane(faults={4: Fault.RECOVERED})
     [stored] = run(again, [desired("stored")], MemorySink())
     assert stored.detail.startswith("created (response lost; found by name); token -> secret store")
 
@@ -169,7 +196,7 @@ def test_a_lost_create_response_is_recovered_by_name() -> None:
 
 NAMES = ["alpha", "bravo", "charlie", "delta"]
 accounts = st.lists(st.tuples(st.sampled_from(NAMES), st.booleans()), min_size=1, max_size=4, unique_by=lambda t: t[0])
-schedules = st.dictionaries(st.integers(min_value=1, max_value=40), st.sampled_from(list(Fault)), max_size=8)
+schedules = st.dictionaries(st.integers(min_value=1, max_value=40), st.sampled_from(RUN_FAULTS), max_size=8)
 
 
 @settings(max_examples=80, deadline=None)
@@ -196,7 +223,7 @@ def test_the_loop_converges_under_any_fault_schedule(chosen: list[tuple[str, boo
 
 
 def test_an_update_of_a_pending_account_delivers_its_token_too() -> None:
-    control, sink = InMemoryControlPlane(faults={3: Fault.CRASH_AFTER}), MemorySink()
+    control, sink = InMemoryControlPlane(faults={4: Fault.CRASH_AFTER}), MemorySink()
     with pytest.raises(Crash):
         run(control, [desired("bare", **BARE)], sink)
     [outcome] = run(control, [desired("bare", expiration_date="2027-01-01", **BARE)], sink)
@@ -243,3 +270,21 @@ def test_bounded_work_runs_at_most_the_limit_at_once_and_keeps_the_order() -> No
     assert asyncio.run(bounded(list(range(20)), work, 3)) == [i * 10 for i in range(20)]
     assert most == 3
     assert asyncio.run(bounded([], work, 3)) == []
+
+
+def test_adoption_tags_an_account_and_creates_a_binding_for_its_legacy_grants() -> None:
+    control = InMemoryControlPlane()
+    legacy = [{"role_id": VIEWER[0], "resource_type": VIEWER[1], "resource_fqn": VIEWER[2]}]
+    control._write("old-bot", {"type": "virtual-account", "name": "old-bot", "permissions": legacy})
+    wanted = [desired("old-bot", secret_store_config=None, tags={TAG.key: TAG.value}),
+              desired_binding("va-old-bot", ["old-bot"], [VIEWER])]  # fmt: skip
+    control.writes.clear()
+    outcomes = run(control, wanted, None)
+    assert [(o.name, o.action, o.status, o.detail) for o in outcomes] == [
+        ("old-bot", Action.ADOPT, OutcomeStatus.APPLIED, "adopted: ownership tag added"),
+        ("va-old-bot", Action.ADOPT, OutcomeStatus.APPLIED, "created"),
+    ]
+    assert control.writes == [("put", "old-bot"), ("put", "va-old-bot")]  # the account first, no token asked
+    assert control.records["old-bot"].manifest["tags"] == {TAG.key: TAG.value}
+    assert control.creates["old-bot"] == 1 and control.creates["va-old-bot"] == 1
+    assert all(c.action == Action.NO_OP for c in plan_now(control, wanted))

@@ -111,7 +111,7 @@ def test_an_incomplete_plan_names_what_is_wrong() -> None:
 def test_counts_and_verdicts() -> None:
     plan = Plan(changes=(change("a", Action.CREATE), change("b", Action.NO_OP), change("c", Action.CONFLICT)))
     counts = plan.counts()
-    assert counts == {"create": 1, "update": 0, "delete": 0, "recover-token": 0, "no-op": 1, "conflict": 1,
+    assert counts == {"create": 1, "update": 0, "adopt": 0, "delete": 0, "recover-token": 0, "no-op": 1, "conflict": 1,
                       "blocked": 0, "errors": 0}  # fmt: skip
     assert plan.has_changes and plan.has_errors
     quiet = Plan(changes=(change("b", Action.NO_OP, reason="kept"),))

@@ -97,13 +97,30 @@ def test_an_account_of_another_repository_is_a_conflict_naming_its_owner() -> No
 def test_adoption_by_config_or_by_the_manifests_own_tag_adds_the_ownership_tag() -> None:
     adopted = plan([desired("legacy-bot")], [live("legacy-bot", owner=None)], config(adopt=["legacy-bot"]))
     change = adopted["legacy-bot"]
-    assert change.action == Action.UPDATE
+    assert change.action == Action.ADOPT and change.writes and not change.unresolved
     assert change.diffs == (FieldDiff("tags", DiffKind.ADD, None, {TAG.key: TAG.value}),)  # it had no tags
     assert change.warnings == ("adopts an account this repository did not create: the ownership tag is added",)
     claimed = plan([desired("legacy-bot", tags={TAG.key: TAG.value})], [live("legacy-bot", owner=None)])
-    assert claimed["legacy-bot"].action == Action.UPDATE
+    assert claimed["legacy-bot"].action == Action.ADOPT
+    tagged = plan([desired("old-bot", tags={"env": "prod"})], [live("old-bot", owner=None, tags={"env": "prod"})],
+                  config(adopt=["old-bot"]))["old-bot"]  # fmt: skip
+    assert tagged.action == Action.ADOPT
+    assert tagged.diffs == (FieldDiff(f"tags.{TAG.key}", DiffKind.ADD, None, TAG.value),)
     other = plan([desired("x-bot")], [live("x-bot", owner="va-reconciler:acme/other")], config(adopt=["x-bot"]))
-    assert other["x-bot"].action == Action.UPDATE  # adopt: says take it over, whoever held it
+    assert other["x-bot"].action == Action.ADOPT  # adopt: says take it over, whoever held it
+    retagged = FieldDiff(f"tags.{TAG.key}", DiffKind.CHANGE, "va-reconciler:acme/other", TAG.value)
+    assert other["x-bot"].diffs == (retagged,)
+
+
+def test_adopting_an_account_that_also_changes_is_an_update() -> None:
+    wanted = [desired("legacy-bot", expiration_date="2027-06-30")]
+    change = plan(wanted, [live("legacy-bot", owner=None)], config(adopt=["legacy-bot"]))["legacy-bot"]
+    assert change.action == Action.UPDATE
+    assert [d.path for d in change.diffs] == ["expiration_date", "tags"]
+    assert change.warnings[0] == "adopts an account this repository did not create: the ownership tag is added"
+    removed = plan([desired("legacy-bot")], [live("legacy-bot", owner=None, tags={"env": "prod"})],
+                   config(adopt=["legacy-bot"]))["legacy-bot"]  # fmt: skip
+    assert removed.action == Action.UPDATE  # its tag env goes: more than the ownership tag changes
 
 
 def test_policy_blocks_with_every_reason_and_keeps_warnings() -> None:
@@ -206,3 +223,22 @@ def test_a_blocked_create_gives_every_reason() -> None:
     grants = [{"resource_fqn": "acme", "resource_type": "tenant", "role_id": "tenant-admin"}]
     change = plan([desired("bare", permissions=grants, secret_store_config=None)], [])["bare"]
     assert change.reason == f"grants role tenant-admin on acme, which policy.denied_roles forbids; {NO_DESTINATION}"
+
+
+def test_a_past_expiry_blocks_the_change_that_sets_it_and_only_warns_on_an_account_that_has_it() -> None:
+    past = "2026-01-31"  # before TODAY
+    changes = plan(
+        [
+            desired("new-bot", expiration_date=past),  # a new account created already expired
+            desired("moved-bot", expiration_date=past),  # the date changed to a past one
+            desired("old-bot", expiration_date=past),  # unchanged: it has simply expired
+        ],
+        [live("moved-bot", expiration_date="2027-01-01"), live("old-bot", expiration_date=past)],
+    )
+    reason = f"sets expiration_date {past}, which is in the past (today is 2026-11-22 UTC)"
+    assert changes["new-bot"].action == Action.BLOCKED and changes["new-bot"].reason == reason
+    assert changes["moved-bot"].action == Action.BLOCKED and changes["moved-bot"].reason == reason
+    assert changes["old-bot"].action == Action.NO_OP
+    assert changes["old-bot"].warnings == (
+        f"expired on {past} (today is 2026-11-22 UTC): move expiration_date forward",
+    )

@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+from reconciler.domain.errors import PlanFileError
 from reconciler.domain.plan import Change, Plan
-from reconciler.domain.review import CHANGED_DESIRED, CHANGED_LIVE, NOT_REVIEWED, dry_run_needed, match_reviewed
+from reconciler.domain.review import (
+    CHANGED_DESIRED,
+    CHANGED_LIVE,
+    NOT_REVIEWED,
+    control_plane_identity,
+    dry_run_needed,
+    match_reviewed,
+    verify_origin,
+)
 from reconciler.domain.vocabulary import Action, Kind, OutcomeStatus
 
 VA = Kind.VIRTUAL_ACCOUNT
@@ -74,3 +87,17 @@ def test_a_reviewed_plan_spares_the_dry_runs_it_already_made() -> None:
     with_force = dry_run_needed(reviewed, force=True)
     assert [c.name for c in fresh if with_force(c)] == ["rejected-then", "live-moved", "desired-moved", "new"]
     assert all(dry_run_needed(None, force=False)(c) for c in fresh)
+
+
+def test_a_plan_from_another_control_plane_or_other_manifests_is_refused_whole() -> None:
+    one = Change(VA, "a", Action.CREATE, desired={"name": "a"})
+    other = Change(VA, "a", Action.CREATE, desired={"name": "a", "tags": {"x": "y"}})
+    made = Plan(changes=(one,), revision="1" * 40, control_plane="embedded control plane (r/.reconciler/cp.db)")
+    assert control_plane_identity("https://t.example (TFY_API_KEY from the environment)") == "https://t.example"
+    assert control_plane_identity("embedded control plane (/elsewhere/cp.db)") == "embedded control plane"
+    verify_origin(replace(made, control_plane="embedded control plane (/abs/cp.db)"), made)  # same: no error
+    verify_origin(replace(made, revision="2" * 40), made)  # a merge commit with the same manifests
+    with pytest.raises(PlanFileError, match="made against embedded control plane, but this run talks to https"):
+        verify_origin(replace(made, control_plane="https://t.example (TFY_API_KEY from the environment)"), made)
+    with pytest.raises(PlanFileError, match="the manifests differ"):
+        verify_origin(replace(made, revision="2" * 40, changes=(other,)), made)

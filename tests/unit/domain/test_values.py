@@ -34,7 +34,8 @@ def test_a_token_never_prints_its_value() -> None:
 
 def test_mapping_and_vocabulary() -> None:
     assert mapping({"a": 1}) == {"a": 1} and mapping(None) == {} and mapping([1]) == {}
-    assert {a for a in Action if a.writes} == {Action.CREATE, Action.UPDATE, Action.DELETE, Action.RECOVER_TOKEN}
+    writes = {Action.CREATE, Action.UPDATE, Action.ADOPT, Action.DELETE, Action.RECOVER_TOKEN}
+    assert {a for a in Action if a.writes} == writes
     assert {a for a in Action if a.unresolved} == {Action.CONFLICT, Action.BLOCKED}
 
 
