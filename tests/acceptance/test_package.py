@@ -3,6 +3,7 @@ PyPI (absolute links, an install section), and a wheel that runs as `va-reconcil
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -58,7 +59,7 @@ def test_readme_says_how_to_install_without_cloning() -> None:
 
 @pytest.mark.slow
 def test_the_wheel_runs_as_va_reconciler_in_a_fresh_environment(tmp_path: Path) -> None:
-    """Build the wheel as CI does (the locked setuptools, no isolation), install it into a new virtual
+    """Build the wheel as CI does (the locked uv-build, no isolation), install it into a new virtual
     environment with the hash-locked runtime dependencies only, and run both commands."""
     dist = tmp_path / "dist"
     built = subprocess.run(
@@ -66,6 +67,7 @@ def test_the_wheel_runs_as_va_reconciler_in_a_fresh_environment(tmp_path: Path) 
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"},  # uv_build runs uv-build
     )
     assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
     (wheel,) = dist.glob("va_reconciler-*.whl")

@@ -251,13 +251,25 @@ def test_applying_a_reviewed_plan_sends_no_dry_run_the_plan_made(
     plan_file = git_repo.parent / "reviewed.json"
     emulator.admin("DELETE", "/_emulator/stats")
     assert reconciler("plan", "--out", str(plan_file)).returncode == 0
-    listing = {"GET /virtual-accounts": 1, "GET /role-bindings": 1}
-    assert emulator.requests() == {**listing, "PUT /virtual-accounts": 3}  # the listings, 3 dry runs
+    # each listing read twice (issue 12: a confirming reading), each planned create confirmed absent, 3 dry runs
+    assert emulator.requests() == {
+        "GET /virtual-accounts": 2,
+        "GET /role-bindings": 2,
+        "GET /virtual-accounts/exists": 3,
+        "PUT /virtual-accounts": 3,
+    }
 
     emulator.admin("DELETE", "/_emulator/stats")
     applied = reconciler("apply", "--plan", str(plan_file))
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert emulator.requests() == {**listing, "PUT /virtual-accounts": 3}  # the listings, 3 creates
+    # the fresh plan (listings twice, creates confirmed absent) and the plan measuring convergence (listings
+    # twice); each create confirms the name is free right before its PUT; no dry run: the reviewed plan made them
+    assert emulator.requests() == {
+        "GET /virtual-accounts": 4,
+        "GET /role-bindings": 4,
+        "GET /virtual-accounts/exists": 3 + 3,
+        "PUT /virtual-accounts": 3,
+    }
     assert set(emulator.accounts()) == {"reviewed-0", "reviewed-1", "reviewed-2"}
     assert_converged(reconciler)
 
@@ -280,7 +292,10 @@ def test_plan_and_apply_converge_at_concurrency_64(git_repo: Path, tmp_path: Pat
         assert "Plan: 150 to create, 0 to update, 0 to delete" in planned.stdout
         applied = reconciler("apply")
         assert applied.returncode == 0, applied.stdout + applied.stderr
-        assert "Apply: 150 applied, 0 failed, 0 skipped; converged." in applied.stdout
+        assert (
+            "Apply: 150 applied, 0 failed, 0 skipped, 0 conflict(s), 0 blocked, 0 error(s); converged."
+            in applied.stdout
+        )
         assert sorted(emulator.accounts()) == names
         delivered = sorted(path.stem for path in (tmp_path / "tokens").iterdir())
         assert delivered == names[::3]
