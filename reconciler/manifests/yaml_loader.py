@@ -582,7 +582,11 @@ class _QuickBuilder:
                     return self._unusual()  # an invisible character written as an escape: only quoted text has them
                 if event.implicit[0] and event.tag is None:
                     value = _plain(value)
-                    if type(value) is str and (_INT.fullmatch(value) or yaml11_reading(value) is not None):
+                    if (
+                        type(value) is str
+                        and value[:1] in _YAML11_RESOLVERS  # most text starts where no YAML 1.1 type can
+                        and (_INT.fullmatch(value) or yaml11_reading(value) is not None)
+                    ):
                         # a whole number out of range, a merge key, or text `tfy apply` reads as another type:
                         # `_Builder` reports it where it stands
                         return self._unusual()
