@@ -4,7 +4,7 @@ emulator, real Git repositories and a fake GitHub."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,11 +33,6 @@ class ControlPlane(Protocol):
 
     async def list_all(self, kind: Kind) -> list[LiveResource]:
         """Every resource of `kind`, proven complete, or an error: never a partial listing."""
-        ...
-
-    def pages(self, kind: Kind) -> AsyncIterator[list[LiveResource]]:
-        """Every resource of `kind`, a page at a time; the proof of completeness (or its error) comes after
-        the last page, so nothing may be decided before the iteration ends."""
         ...
 
     async def get(self, kind: Kind, resource_id: str) -> LiveResource: ...
