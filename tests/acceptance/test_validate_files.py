@@ -159,3 +159,29 @@ def test_pre_commit_try_repo_validates_only_the_passed_files(tmp_path: Path) -> 
     assert failed.returncode == 1, failed.stdout[-3000:]
     assert "accounts/bad.yaml:2:7: error: 3 to 36 lower case" in failed.stdout
     assert "good.yaml" not in failed.stdout
+
+
+def test_a_repository_read_in_chunks_reports_as_one(git_repo: Path, cli: CliRunner) -> None:
+    """600 files: validate reads them in three chunks of 250, keeping only what checks across files need. A
+    name defined in two chunks is found from both, and every problem keeps its file and line."""
+    write(git_repo / "reconciler.yaml", CONFIG)
+    for index in range(600):
+        name = "twice-bot" if index in (10, 300) else "Bad_Name" if index in (299, 550) else f"bot-{index:03d}"
+        write(git_repo / "accounts" / f"a-{index:03d}.yaml", GOOD.format(name=name))
+    commit_all(git_repo, "600 accounts")
+    code, report, _ = validate(cli, str(git_repo))
+    assert code == 1 and report["files"] == 600
+    found = [(p["file"], p["line"], p["message"].split(";")[0]) for p in report["problems"]]  # type: ignore[index,union-attr]
+    assert [(file, line) for file, line, _ in found] == [
+        ("accounts/a-010.yaml", 2),
+        ("accounts/a-299.yaml", 2),
+        ("accounts/a-300.yaml", 2),
+        ("accounts/a-550.yaml", 2),
+    ]
+    assert found[0][2] == "account 'twice-bot' is defined more than once (also at accounts/a-300.yaml:2:7)"
+    assert found[2][2] == "account 'twice-bot' is defined more than once (also at accounts/a-010.yaml:2:7)"
+    documented = (
+        "3 to 36 lower case characters long alphanumeric word, may contain - in between, cannot start with a number"
+    )
+    assert found[1][2] == found[3][2] == documented
+    assert len(report["accounts"]) == 598  # type: ignore[arg-type]
