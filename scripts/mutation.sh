@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Mutation testing of the domain (reconciler/domain/) with its unit tests (tests/unit/domain/), by mutmut.
-# Prints the score and every surviving mutant's diff; takes about two minutes on two cores.
+# Prints the score and every surviving mutant's diff; takes about eight minutes on two cores.
 #
 #   bash scripts/mutation.sh            # run, then report
 #   bash scripts/mutation.sh --report   # report the last run again
