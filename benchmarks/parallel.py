@@ -25,7 +25,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from generate import generate  # noqa: E402
 
-from reconciler.app.validate import _read_file  # noqa: E402
+from reconciler.app.validate import read_file  # noqa: E402
 from reconciler.domain.checks import check_resource  # noqa: E402
 from reconciler.domain.config import RepoConfig  # noqa: E402
 from reconciler.domain.ports import SourceFile  # noqa: E402
@@ -42,7 +42,7 @@ def validate_files(paths: list[Path]) -> tuple[list[str], list[Problem]]:
     for path in paths:
         resources: list[DesiredResource] = []
         skipped: list[SkippedDocument] = []
-        problems += _read_file(SourceFile(path.name, path.read_bytes()), resources, skipped)
+        problems += read_file(SourceFile(path.name, path.read_bytes()), resources, skipped)
         for resource in resources:
             problems += check_resource(resource, TODAY, RepoConfig())
             names.append(resource.name)
