@@ -209,9 +209,9 @@ def _read_chunk(files: list[SourceFile], checks: _Checks, keep_manifests: bool) 
 
 
 # Files are read in chunks, and the desired state read so far is frozen out of the garbage collector's scans
-# after each (`running.settled`). A process pool over both cores was measured and not kept: on the parsing
-# alone it gains 1.3-1.5x when the second core is idle (benchmarks/parallel.py), but a whole `validate` of
-# 6,000 files took 0.51 s in one process against 0.67-0.78 s with a forked worker on this shared machine.
+# after each (`running.settled`). A second, forked process was measured and not kept (docs/architecture.md,
+# "Memory: positions on demand, slim validation"): about 20% off a 6,000-file validate on an idle machine,
+# nothing on a loaded one, and a fork would split the Git ref source's one `git cat-file --batch` process.
 CHUNK_FILES = 250
 
 
