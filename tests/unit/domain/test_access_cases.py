@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from reconciler.domain.access import access_changes, undeclared_grants
 from reconciler.domain.config import Policy
-from reconciler.domain.grants import AccessChange, Grant, Sourced
+from reconciler.domain.grants import AccessChange, Sourced
 from reconciler.domain.plan import Change
 from reconciler.domain.planner import access_of, make_changes
 from reconciler.domain.vocabulary import Action
@@ -20,9 +20,7 @@ from tests.unit.domain.builders import (
     live_binding,
     options,
 )
-
-PERMS = [{"resource_fqn": "c:w", "resource_type": "workspace", "role_id": "workspace-viewer"}]
-VIEWER_GRANT = Grant("workspace-viewer", "workspace", "c:w")
+from tests.unit.domain.test_access import PERMS, VIEWER_GRANT
 
 
 def test_every_grant_of_an_account_git_does_not_hold_is_undeclared() -> None:

@@ -8,8 +8,7 @@ from dataclasses import replace
 from reconciler.domain.config import OwnershipTag, RepoConfig
 from reconciler.domain.ownership import TOKEN_DELIVERY_TAG
 from reconciler.domain.plan import Change
-from reconciler.domain.planner import PlanOptions, hold_deletes, make_changes
-from reconciler.domain.resources import DesiredResource, LiveResource
+from reconciler.domain.planner import PlanOptions, hold_deletes
 from reconciler.domain.vocabulary import Action, Kind
 from tests.unit.domain.builders import (
     RB,
@@ -21,23 +20,14 @@ from tests.unit.domain.builders import (
     desired_binding,
     live,
     live_binding,
-    options,
 )
+from tests.unit.domain.test_planner import plan
 
 UNWRITABLE = "--token-dir /tokens is not writable (permission denied)"
 LEFT_BEHIND = (
     "--token-dir already holds {0}.token, left by an earlier account of this name: a new account's token must not "
     "replace it unseen; move that file away (or delete it, if its account is gone), then re-plan"
 )
-
-
-def plan(
-    wanted: list[DesiredResource],
-    held: list[LiveResource],
-    settings: RepoConfig | None = None,
-    how: PlanOptions | None = None,
-) -> dict[str, Change]:
-    return {c.name: c for c in make_changes(wanted, held, settings or config(), how or options())}
 
 
 def token_dir(unwritable: str = "", unread: tuple[str, ...] = (), files: frozenset[str] = frozenset()) -> PlanOptions:
