@@ -68,6 +68,7 @@ LISTING_ATTEMPTS = 3  # readings of the control plane before a plan gives up on 
 
 
 def every_change(_change: Change) -> bool:
+    """For a plan shown for review: the server dry-runs every write."""
     return True
 
 
