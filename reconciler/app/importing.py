@@ -57,7 +57,9 @@ class ImportRequest:
 
 def import_tenant(request: ImportRequest) -> ImportReport:
     source = WorkTreeSource(request.root)
-    repository = load_repository(source, request.today, reads=lambda p: os.path.lexists(request.root / p))
+    repository = load_repository(
+        source, request.today, reads=lambda p: os.path.lexists(request.root / p), keep_positions=True
+    )
     if repository.report.errors:
         first = repository.report.errors[0]
         raise InvalidDesiredState(

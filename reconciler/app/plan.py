@@ -23,6 +23,7 @@ from reconciler.domain.plan import Change, Plan
 from reconciler.domain.planner import PlanOptions, access_of, make_changes
 from reconciler.domain.ports import ControlPlane, ManifestSource
 from reconciler.domain.resources import LiveResource
+from reconciler.domain.review import NOT_DRY_RUN
 from reconciler.domain.values import Problem
 from reconciler.domain.vocabulary import Action, Kind
 
@@ -185,14 +186,14 @@ async def _dry_run(
         except Rejected as exc:
             return change.with_errors(f"the control plane rejects it: {exc}")
         except PermissionDenied:  # a read-only plan credential (README): the write's own credential decides
-            note = "not dry-run: this credential may not write (403); the control plane validates it at apply"
+            note = f"{NOT_DRY_RUN}this credential may not write (403); the control plane validates it at apply"
             return replace(change, warnings=(*change.warnings, note))
         return change
 
     deferred = {c.key for c in changes if _dry_runs(c) and not set(accounts_named(c.desired or {})) <= accounts}
     ready = [c for c in changes if _dry_runs(c) and c.key not in deferred and needed(c)]
     checked = {c.key: c for c in await bounded(ready, check, concurrency)}
-    note = "not dry-run: it names accounts this plan creates; the control plane validates it at apply, after them"
+    note = f"{NOT_DRY_RUN}it names accounts this plan creates; the control plane validates it at apply, after them"
     return tuple(
         replace(c, warnings=(*c.warnings, note)) if c.key in deferred else checked.get(c.key, c) for c in changes
     )

@@ -52,11 +52,13 @@ def load_repository(
     policy_source: ManifestSource | None = None,
     check_policy: bool = False,
     reads: Callable[[str], bool] | None = None,
+    keep_positions: bool = False,
 ) -> LoadedRepository:
     """Every manifest of `source`, checked. With `policy_source` (a pull request's base branch), the policy comes
     from there: the change under review cannot relax it. With `check_policy` (the validate command), policy
     violations are problems too; plan, apply and drift leave them to the planner. `reads(path)` says which
-    configured paths to read (import reads those that exist: it may be about to create one).
+    configured paths to read (import reads those that exist: it may be about to create one). `keep_positions`
+    keeps every value's position after the checks (import checks the repository again with its new files).
 
     Validate (`check_policy`) keeps of each resource only what checks across resources read
     (`DesiredResource.listed`); plan, apply and drift keep whole manifests, and forget value positions once a
@@ -73,7 +75,7 @@ def load_repository(
     files = (f for f in source.files([p for p in config.paths if reads is None or reads(p)]) if f.path != config_file)
     read = _read_all(files, _Checks(today, config, check_policy), keep_manifests=not check_policy)
     problems += read.problems + across_resources(read.resources, config)
-    if not check_policy:
+    if not (check_policy or keep_positions):
         _release_positions(read.resources)
     if not read.candidates:
         paths = ", ".join(config.paths)

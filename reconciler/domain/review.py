@@ -45,12 +45,16 @@ def _refusal(change: Change, old: Change | None) -> str | None:
     return None
 
 
+NOT_DRY_RUN = "not dry-run: "  # how a plan's warning starts when the server did not dry-run that write
+
+
 def dry_run_needed(reviewed: Plan | None, force: bool) -> Callable[[Change], bool]:
     """Which writes of a fresh plan the server must still dry-run when applying `reviewed`:
     - none that the reviewed plan already dry-ran and the server accepted, for the same write of the same
       resource, from the same live state (fingerprint) to the same desired manifest (hash);
     - without `force`, none that `match_reviewed` refuses: they are skipped, never written;
-    - every other one (no reviewed plan; one the server rejected then; with `force`, one that differs)."""
+    - every other one (no reviewed plan; one the server rejected then, or never dry-ran: a read-only plan
+      credential, a binding naming an account the plan created; with `force`, one that differs)."""
     if reviewed is None:
         return lambda _change: True
     approved = reviewed.by_key()
@@ -59,7 +63,7 @@ def dry_run_needed(reviewed: Plan | None, force: bool) -> Callable[[Change], boo
         old = approved.get(change.key)
         refusal = _refusal(change, old)
         if refusal is None:
-            return old is None or bool(old.errors)
+            return old is None or bool(old.errors) or any(w.startswith(NOT_DRY_RUN) for w in old.warnings)
         return force
 
     return needed

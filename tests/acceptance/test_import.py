@@ -175,3 +175,30 @@ def test_selection_scope_and_an_identity_that_cannot_adopt(
     assert "ml-one" not in planned.stdout and "ci-two" not in planned.stdout  # out of this repository's scope
     assert reconciler("apply").returncode == 0
     assert_converged(reconciler)
+
+
+def test_a_clash_with_a_manifest_in_git_names_the_line_of_the_value_it_shares(
+    reconciler: Reconciler, git_repo: Path, emulator: ServedEmulator
+) -> None:
+    store = {"type": "secret-store", "integration_fqn": "acme:aws:parameter-store:prod", "secret_path": "ci/shared"}
+    manifest = {
+        "type": "virtual-account",
+        "name": "delta-bot",
+        "ownedBy": {"team": "data"},
+        "secret_store_config": store,
+    }
+    emulator.admin("PUT", f"{API}/virtual-accounts", json={"manifest": manifest}).raise_for_status()
+    write(git_repo / "reconciler.yaml", "version: 1\npaths: [accounts]\nownership: {tag_value: va-reconciler:t/x}\n")
+    write(
+        git_repo / "accounts" / "alpha-bot.yaml",
+        "type: virtual-account\nname: alpha-bot\nsecret_store_config:\n  type: secret-store\n"
+        "  integration_fqn: acme:aws:parameter-store:prod\n  secret_path: ci/shared\n",
+    )
+    commit_all(git_repo, "alpha-bot holds ci/shared")
+    result = reconciler("import")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert (
+        "accounts/data/delta-bot.yaml:8:16: error: its token syncs to secret store acme:aws:parameter-store:prod "
+        "at ci/shared, as alpha-bot's does: each rotation of one overwrites the other's token "
+        "(accounts/alpha-bot.yaml:6:16); give each account its own secret ($.secret_store_config.secret_path)"
+    ) in result.stdout

@@ -89,6 +89,22 @@ def test_a_reviewed_plan_spares_the_dry_runs_it_already_made() -> None:
     assert all(dry_run_needed(None, force=False)(c) for c in fresh)
 
 
+def test_a_write_the_reviewed_plan_did_not_dry_run_is_dry_run_at_apply() -> None:
+    read_only = "not dry-run: this credential may not write (403); the control plane validates it at apply"
+    deferred = "not dry-run: it names accounts this plan creates; the control plane validates it at apply, after them"
+    other = "the token expires in 9 days (2026-12-01)"
+    reviewed = Plan(
+        changes=(
+            replace(change("forbidden-then"), warnings=(read_only,)),
+            replace(change("deferred-then"), warnings=(deferred,)),
+            replace(change("warned"), warnings=(other,)),
+        )
+    )
+    fresh = [change("forbidden-then"), change("deferred-then"), change("warned")]
+    needed = dry_run_needed(reviewed, force=False)
+    assert [c.name for c in fresh if needed(c)] == ["forbidden-then", "deferred-then"]
+
+
 def test_a_plan_from_another_control_plane_or_other_manifests_is_refused_whole() -> None:
     one = Change(VA, "a", Action.CREATE, desired={"name": "a"})
     other = Change(VA, "a", Action.CREATE, desired={"name": "a", "tags": {"x": "y"}})
