@@ -459,12 +459,9 @@ class _Builder:
             self._reject(event, f"{_forbidden(value[bad])} in this {where}, written as an escape; remove it")
         plain = event.implicit[0] and event.tag is None
         if plain:
-            if value in _NULLS:
-                value = None
-            elif value in _BOOLS:
-                value = _BOOLS[value]
-            elif _INT.fullmatch(value):
-                value = self._integer(value, event)
+            value = _plain(value)
+            if isinstance(value, str) and _INT.fullmatch(value):  # a whole number `_plain` left as text
+                self._out_of_range(value, event)
             elif value == "<<" and self._expects_key():
                 self._reject(event, "YAML merge keys (<<) are not allowed; write the keys out")
                 self._add(_DROP, event)
@@ -474,20 +471,16 @@ class _Builder:
         if plain and isinstance(value, str) and not _INT.fullmatch(value):  # an integer kept as text is an error
             self._note_retyped(value, key_path or path, event)
 
-    def _integer(self, text: str, event: yaml.ScalarEvent) -> int | str:
-        """A plain decimal integer, within what a JSON API carries exactly (I-JSON, RFC 7493 §2.2: the integers
-        of an IEEE 754 double, |n| <= 2**53 - 1; the control plane's JSON and every tool between cannot carry
-        more). Outside that range (or too long to read at all), a positioned error; the text stays a string."""
-        number = _safe_integer(text)
-        if number is not None:
-            return number
+    def _out_of_range(self, text: str, event: yaml.ScalarEvent) -> None:
+        """A positioned error for a plain decimal integer outside what a JSON API carries exactly (I-JSON, RFC
+        7493 §2.2: the integers of an IEEE 754 double, |n| <= 2**53 - 1; the control plane's JSON and every tool
+        between cannot carry more), or too long to read at all. The text stays a string."""
         digits = len(text.lstrip("+-"))
         self._reject(
             event,
             f"whole number out of range ({digits} digits): numbers in a manifest must lie between "
             f"-{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}, the integers JSON carries exactly",
         )
-        return text
 
     def _note_retyped(self, text: str, path: JsonPath | None, event: yaml.Event) -> None:
         reading = yaml11_reading(text)
@@ -645,7 +638,7 @@ def _plain(value: str) -> Any:
         number = _safe_integer(value)
         if number is not None:
             return number
-    return value  # a whole number out of range stays text here: `_Builder._integer` reports it
+    return value  # a whole number out of range stays text: `_Builder._out_of_range` reports it
 
 
 def _safe_integer(text: str) -> int | None:
