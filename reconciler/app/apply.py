@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from reconciler.adapters.token_dir import TokenDir
 from reconciler.app.gate import Where
-from reconciler.app.plan import PlanRequest, client_for, fresh_plan, no_change
+from reconciler.app.plan import PlanRequest, client_for, fresh_plan
 from reconciler.app.running import run
 from reconciler.app.validate import LoadedRepository, load_repository
 from reconciler.domain.executor import Progress, execute
 from reconciler.domain.plan import Plan
 from reconciler.domain.reports import ApplyReport
-from reconciler.domain.review import dry_run_needed, match_reviewed, verify_origin
+from reconciler.domain.review import dry_run_needed, match_reviewed, no_change, verify_origin
 
 
 def apply(

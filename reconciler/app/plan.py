@@ -23,7 +23,7 @@ from reconciler.domain.plan import Change, Plan
 from reconciler.domain.planner import PlanOptions, access_of, make_changes
 from reconciler.domain.ports import ControlPlane, ManifestSource
 from reconciler.domain.resources import LiveResource
-from reconciler.domain.review import NOT_DRY_RUN
+from reconciler.domain.review import NOT_DRY_RUN, every_change
 from reconciler.domain.values import Problem
 from reconciler.domain.vocabulary import Action, Kind
 
@@ -66,16 +66,6 @@ async def list_live(client: ControlPlane) -> list[LiveResource]:
 
 
 LISTING_ATTEMPTS = 3  # readings of the control plane before a plan gives up on a listing that keeps changing
-
-
-def every_change(_change: Change) -> bool:
-    """For a plan shown for review: the server dry-runs every write."""
-    return True
-
-
-def no_change(_change: Change) -> bool:
-    """For a plan only measured, never shown for review (apply's check that it converged)."""
-    return False
 
 
 async def fresh_plan(

@@ -48,6 +48,16 @@ def _refusal(change: Change, old: Change | None) -> str | None:
 NOT_DRY_RUN = "not dry-run: "  # how a plan's warning starts when the server did not dry-run that write
 
 
+def every_change(_change: Change) -> bool:
+    """For a plan shown for review: the server dry-runs every write."""
+    return True
+
+
+def no_change(_change: Change) -> bool:
+    """For a plan only measured, never shown for review (apply's check that it converged)."""
+    return False
+
+
 def dry_run_needed(reviewed: Plan | None, force: bool) -> Callable[[Change], bool]:
     """Which writes of a fresh plan the server must still dry-run when applying `reviewed`:
     - none that the reviewed plan already dry-ran and the server accepted, for the same write of the same
@@ -56,7 +66,7 @@ def dry_run_needed(reviewed: Plan | None, force: bool) -> Callable[[Change], boo
     - every other one (no reviewed plan; one the server rejected then, or never dry-ran: a read-only plan
       credential, a binding naming an account the plan created; with `force`, one that differs)."""
     if reviewed is None:
-        return lambda _change: True
+        return every_change
     approved = reviewed.by_key()
 
     def needed(change: Change) -> bool:

@@ -15,6 +15,7 @@ from reconciler.domain.review import (
     control_plane_identity,
     dry_run_needed,
     match_reviewed,
+    no_change,
     verify_origin,
 )
 from reconciler.domain.vocabulary import Action, Kind, OutcomeStatus
@@ -87,6 +88,7 @@ def test_a_reviewed_plan_spares_the_dry_runs_it_already_made() -> None:
     with_force = dry_run_needed(reviewed, force=True)
     assert [c.name for c in fresh if with_force(c)] == ["rejected-then", "live-moved", "desired-moved", "new"]
     assert all(dry_run_needed(None, force=False)(c) for c in fresh)
+    assert not any(no_change(c) for c in fresh)  # the plan measuring convergence dry-runs nothing
 
 
 def test_a_write_the_reviewed_plan_did_not_dry_run_is_dry_run_at_apply() -> None:
