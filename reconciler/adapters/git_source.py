@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from reconciler.adapters.selection import Entry, select
+from reconciler.adapters.selection import Entry, Selected, select
 from reconciler.domain.config import (
     CASE_INSENSITIVE_HOSTS,
     CONFIG_FILE,
@@ -126,8 +126,12 @@ class WorkTreeSource:
         return self._read(name, Entry.SYMLINK if os.path.islink(self._root / name) else Entry.FILE)
 
     def files(self, paths: Sequence[str]) -> Iterator[SourceFile]:
-        for selected in select(_WorkTree(self._root, self._git_root, self._display), paths):
-            yield self._read(selected.path, selected.kind)
+        listed = self.readable(paths)
+        return (listed.read(index) for index in range(len(listed)))
+
+    def readable(self, paths: Sequence[str]) -> _Listed:
+        """Each file opens on its own (no shared handle): any process may read any of them."""
+        return _Listed(self, select(_WorkTree(self._root, self._git_root, self._display), paths))
 
     def _read(self, relative: str, kind: Entry) -> SourceFile:
         shown = self._display(relative)
@@ -152,6 +156,21 @@ class WorkTreeSource:
             return SourceFile(shown, content)
         finally:
             os.close(descriptor)
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """`ReadableFiles` of a working tree: the selected entries, each read from disk when asked."""
+
+    source: WorkTreeSource
+    selected: list[Selected]
+
+    def __len__(self) -> int:
+        return len(self.selected)
+
+    def read(self, index: int) -> SourceFile:
+        entry = self.selected[index]
+        return self.source._read(entry.path, entry.kind)
 
 
 class _WorkTree:
@@ -257,6 +276,11 @@ class GitRefSource:
     def read_config(self, name: str) -> SourceFile | None:
         entries = list(self._ls_tree([self._full(name)], recursive=False))
         return self._read(*entries[0]) if entries else None
+
+    def readable(self, paths: Sequence[str]) -> None:
+        """None: every blob comes through this process's one `git cat-file --batch`, which a forked process
+        must not share; `files` reads them here, in order."""
+        return None
 
     def files(self, paths: Sequence[str]) -> Iterator[SourceFile]:
         tree = _RefTree(self._ls_tree, self._full, str(self._prefix))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.adapters.git_source import WorkTreeSource, manifests_root, open_source
+from reconciler.app.cores import can_fork, cores, on_every_core
 from reconciler.app.running import settled
 from reconciler.domain.checks import ACROSS_FIELDS, across_resources, check_resource, yaml11_warning
 from reconciler.domain.config import CONFIG_FILE, RepoConfig, RepositoryIdentity, config_from_data, policy_from_data
@@ -71,9 +72,8 @@ def load_repository(
     notices: tuple[str, ...] = ()
     if policy_source is not None:
         config, notices = _base_policy(config, policy_source)
-    # reconciler.yaml under a configured path (the default `.`) is the config, not a manifest
-    files = (f for f in source.files([p for p in config.paths if reads is None or reads(p)]) if f.path != config_file)
-    read = _read_all(files, _Checks(today, config, check_policy), keep_manifests=not check_policy)
+    configured = [p for p in config.paths if reads is None or reads(p)]
+    read = _read_source(source, configured, _Checks(today, config, check_policy, config_file))
     problems += read.problems + across_resources(read.resources, config)
     if not (check_policy or keep_positions):
         _release_positions(read.resources)
@@ -171,7 +171,8 @@ class _Checks:
 
     today: date
     config: RepoConfig
-    policy: bool
+    policy: bool  # validate: policy violations are problems, and resources are kept slim
+    config_file: str | None  # reconciler.yaml, as positions name it: never read as a manifest
 
 
 @dataclass
@@ -199,31 +200,55 @@ def _release_positions(resources: list[DesiredResource]) -> None:
             resource.value_positions.release()
 
 
-def _read_chunk(files: list[SourceFile], checks: _Checks, keep_manifests: bool) -> _Read:
-    read = _Read(candidates=[file.path for file in files])
+def _read_chunk(files: Iterable[SourceFile], checks: _Checks) -> _Read:
+    read = _Read()
     for file in files:
+        if file.path == checks.config_file:
+            continue  # reconciler.yaml under a configured path (the default `.`) is the config, not a manifest
+        read.candidates.append(file.path)
         found: list[DesiredResource] = []
         read.problems += read_file(file, found, read.skipped)
         for resource in found:
             read.problems += check_resource(resource, checks.today, checks.config, checks.policy)
-        read.resources += found if keep_manifests else [r.listed(ACROSS_FIELDS) for r in found]
+        # validate keeps only what checks across resources read; plan, apply and drift keep whole manifests
+        read.resources += [r.listed(ACROSS_FIELDS) for r in found] if checks.policy else found
     return read
 
 
 # Files are read in chunks, and the desired state read so far is frozen out of the garbage collector's scans
-# after each (`running.settled`). A second, forked process was measured and not kept (docs/architecture.md,
-# "Memory: positions on demand, slim validation"): about 20% off a 6,000-file validate on an idle machine,
-# nothing on a loaded one, and a fork would split the Git ref source's one `git cat-file --batch` process.
+# after each (`running.settled`).
 CHUNK_FILES = 250
 
 
-def _read_all(files: Iterator[SourceFile], checks: _Checks, keep_manifests: bool) -> _Read:
-    """Every file, in order."""
+def _read_source(source: ManifestSource, paths: list[str], checks: _Checks) -> _Read:
+    """Every file under `paths`, in order: validate of a large working tree on every core, else here."""
+    listed = source.readable(paths) if checks.policy and can_fork() else None
+    workers = min(cores() - 1, MAX_WORKERS)
     read = _Read()
-    for chunk in _chunks(files):
-        read.add(_read_chunk(chunk, checks, keep_manifests))
+    if listed is not None and len(listed) >= SHARED_FROM and workers >= 1:
+        chunks = range(0, len(listed), CHUNK_FILES)
+
+        def read_chunk(number: int) -> _Read:
+            first = chunks[number]
+            return _read_chunk((listed.read(i) for i in range(first, min(first + CHUNK_FILES, len(listed)))), checks)
+
+        for part in on_every_core(len(chunks), read_chunk, workers, settled):
+            read.add(part)
+        return read
+    for chunk in _chunks(source.files(paths)):
+        read.add(_read_chunk(chunk, checks))
         settled()
     return read
+
+
+# Validate reads a large working tree on every core (`cores.on_every_core`): each process reads its chunks'
+# files itself, and workers send back only what validate keeps of each resource (its name, the fields checks
+# across resources read, where it stands). Only validate: plan and apply would have to send whole manifests
+# back (about 26 µs each pickled), and at 100,000 accounts a process pool made plan slower (47 s against 34 s).
+# Only a working tree: a Git ref's blobs come through one `git cat-file --batch` process, which a fork would
+# share. Measured by benchmarks/parallel.py.
+SHARED_FROM = 2 * CHUNK_FILES
+MAX_WORKERS = 3
 
 
 def _chunks(files: Iterator[SourceFile]) -> Iterator[list[SourceFile]]:

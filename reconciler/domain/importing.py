@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Annotated, TypedDict
 
 from reconciler.domain.config import OwnershipTag
@@ -36,7 +35,7 @@ from reconciler.domain.plan import OwnershipData
 from reconciler.domain.resources import DesiredResource, LiveResource
 from reconciler.domain.scope import Scope, team_of
 from reconciler.domain.values import JsonValue, Problem, ProblemData
-from reconciler.domain.vocabulary import Kind, Severity
+from reconciler.domain.vocabulary import Kind, Severity, Why
 
 IMPORT_VERSION = 1
 
@@ -89,16 +88,6 @@ class ImportSettings:
     imported_at: str  # when, in words ("2026-11-30 13:06 UTC")
     selection: Scope = field(default_factory=Scope)  # --select (names) and --team (teams)
     scope: Scope = field(default_factory=Scope)  # reconciler.yaml's: the default holds everything
-
-
-class Why(StrEnum):
-    """Why a live resource related to the selection was not imported."""
-
-    OWNED_ELSEWHERE = "owned-elsewhere"  # another repository's ownership tag
-    IN_GIT = "in-git"  # Git defines it already
-    FILE_EXISTS = "file-exists"  # its file exists: import never overwrites
-    UNSAFE_NAME = "unsafe-name"  # its name cannot be a file name
-    SHARED = "shared"  # a binding naming subjects this repository will not own
 
 
 @dataclass(frozen=True)

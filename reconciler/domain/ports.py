@@ -89,6 +89,14 @@ class SourceFile:
     problem: str | None = None
 
 
+class ReadableFiles(Protocol):
+    """A listing of manifest files: how many, and the file at a position, read when asked."""
+
+    def __len__(self) -> int: ...
+
+    def read(self, index: int) -> SourceFile: ...
+
+
 class ManifestSource(Protocol):
     """Manifests from the working tree or from a Git commit."""
 
@@ -108,6 +116,12 @@ class ManifestSource(Protocol):
     def read_config(self, name: str) -> SourceFile | None: ...
 
     def files(self, paths: Sequence[str]) -> Iterator[SourceFile]: ...
+
+    def readable(self, paths: Sequence[str]) -> ReadableFiles | None:
+        """The files `files` reads, in its order, each read on demand in whichever process asks (a forked
+        worker reads its share of a large repository); None when every read must happen in this process, in
+        order (one helper process or handle serves them all)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ repository found (the validation report)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from reconciler.domain.values import JsonPath, LineCol, Manifest, Position, Problem, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import Kind, Severity, SkipReason
+
+_Fields = tuple[Kind, str, Manifest, Position, Mapping[JsonPath, LineCol]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +23,18 @@ class DesiredResource:
     position: Position
     value_positions: Mapping[JsonPath, LineCol] = field(default_factory=dict, compare=False)
 
+    def __reduce__(
+        self,
+    ) -> tuple[type[DesiredResource], tuple[Kind, str, Manifest, Position, Mapping[JsonPath, LineCol]]]:
+        # pickled by its fields (validate's forked workers send what they read): see `Position.__reduce__`
+        return DesiredResource, (self.kind, self.name, self.manifest, self.position, self.value_positions)
+
     def listed(self, fields: Iterable[str]) -> DesiredResource:
         """This resource as `validate` keeps it once checked on its own: kind, name, positions and only the
         manifest's `fields` that checks across resources read (`checks.across_resources`), so that validate's
         memory does not grow with whole manifests."""
-        return replace(self, manifest={k: self.manifest[k] for k in ("name", *fields) if k in self.manifest})
+        manifest = {k: self.manifest[k] for k in ("name", *fields) if k in self.manifest}
+        return DesiredResource(self.kind, self.name, manifest, self.position, self.value_positions)  # 2x `replace`
 
     def position_of(self, path: JsonPath) -> Position:
         """The nearest recorded position for `path`, walking up to the document."""

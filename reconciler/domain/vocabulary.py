@@ -86,3 +86,13 @@ class SkipReason(StrEnum):
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+
+
+class Why(StrEnum):
+    """Why `reconciler import` left a live resource related to the selection out."""
+
+    OWNED_ELSEWHERE = "owned-elsewhere"  # another repository's ownership tag
+    IN_GIT = "in-git"  # Git defines it already
+    FILE_EXISTS = "file-exists"  # its file exists: import never overwrites
+    UNSAFE_NAME = "unsafe-name"  # its name cannot be a file name
+    SHARED = "shared"  # a binding naming subjects this repository will not own

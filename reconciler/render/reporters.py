@@ -7,17 +7,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from reconciler.domain.drift import DriftReport
-from reconciler.domain.importing import ImportReport
-from reconciler.domain.plan import Plan
-from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import ValidationReport
 from reconciler.domain.values import JsonValue
 from reconciler.domain.vocabulary import Kind
 from reconciler.render.annotations import validation_annotations
 from reconciler.render.text import Styler, apply_text, drift_text, import_text, plain, plan_text, validation_text
+
+if TYPE_CHECKING:  # the reports of other commands: validate's start does without importing them
+    from reconciler.domain.drift import DriftReport
+    from reconciler.domain.importing import ImportReport
+    from reconciler.domain.plan import Plan
+    from reconciler.domain.reports import ApplyReport
 
 VALIDATION_VERSION = 1
 

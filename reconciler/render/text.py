@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from reconciler.domain.diff import FieldDiff
-from reconciler.domain.drift import DriftReport
 from reconciler.domain.grants import Sourced, grants_of, subjects_of
-from reconciler.domain.importing import ImportReport, Why
 from reconciler.domain.plan import Change, Plan
-from reconciler.domain.reports import ApplyReport
 from reconciler.domain.resources import SkippedDocument, ValidationReport
 from reconciler.domain.values import JsonValue, Problem
-from reconciler.domain.vocabulary import Action, DiffKind, Kind, OutcomeStatus, SkipReason
+from reconciler.domain.vocabulary import Action, DiffKind, Kind, OutcomeStatus, SkipReason, Why
 from reconciler.render.labels import SYMBOLS
 from reconciler.render.safe import shown as v
+
+if TYPE_CHECKING:  # the reports of other commands: validate's start does without importing them
+    from reconciler.domain.drift import DriftReport
+    from reconciler.domain.importing import ImportReport
+    from reconciler.domain.reports import ApplyReport
 
 Styler = Callable[[str, str], str]
 """`(text, role) -> text`: how a view marks a span for the terminal. Roles are words of the vocabulary (an

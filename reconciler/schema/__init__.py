@@ -10,8 +10,8 @@ schema export DIR` writes the same files into a user's repository for relative m
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from reconciler import PROJECT_URL, __version__
@@ -64,5 +64,13 @@ def packaged_schema(name: str) -> dict[str, Any]:
 
 
 def packaged_text(name: str) -> str:
-    """The schema `name` as shipped in the package (reconciler/data), byte for byte."""
-    return resources.files("reconciler.data").joinpath(name).read_text(encoding="utf-8")
+    """The schema `name` as shipped in the package (reconciler/data), byte for byte.
+
+    Read through the package's loader, as `pkgutil.get_data` does (from a zip archive too): importing
+    `importlib.resources` took about 10 ms of every command's start, a fifth of a small validate."""
+    import reconciler.data as package
+
+    assert package.__file__ is not None and package.__spec__ is not None
+    loader: Any = package.__spec__.loader  # a ResourceLoader: the file system's or zipimport's
+    data: bytes = loader.get_data(os.path.join(os.path.dirname(package.__file__), name))
+    return data.decode("utf-8")

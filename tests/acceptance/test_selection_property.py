@@ -55,6 +55,15 @@ def _read(source: ManifestSource, paths: list[str]) -> list[SourceFile] | str:
         return "usage error"
 
 
+def _read_listed(source: ManifestSource, paths: list[str]) -> list[SourceFile] | str:
+    try:
+        listed = source.readable(paths)
+    except UsageError:
+        return "usage error"
+    assert listed is not None
+    return [listed.read(index) for index in reversed(range(len(listed)))][::-1]  # any order: each on its own
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=TREES, configured=CONFIGURED, in_subfolder=st.booleans())
 def test_the_work_tree_and_a_ref_select_the_same_files(
@@ -72,3 +81,4 @@ def test_the_work_tree_and_a_ref_select_the_same_files(
         from_tree = _read(WorkTreeSource(root), configured)
         at_ref = _read(GitRefSource(root, "HEAD"), configured)
         assert from_tree == at_ref
+        assert _read_listed(WorkTreeSource(root), configured) == from_tree  # as forked workers read them

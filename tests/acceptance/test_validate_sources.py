@@ -177,3 +177,85 @@ def test_the_default_ownership_tag_names_the_origin_repository(git_repo: Path, c
     assert owner() == f"va-reconciler:{git_repo.name}"
     git(git_repo, "remote", "add", "origin", "git@github.com:acme/platform-accounts.git")
     assert owner() == owner("--ref", "main") == "va-reconciler:github.com/acme/platform-accounts"
+
+
+def _note_process(log: Path, read_chunk):  # type: ignore[no-untyped-def]
+    """`_read_chunk` that also notes which process read how many files (both processes append to one file)."""
+
+    def noted(files, checks):  # type: ignore[no-untyped-def]
+        read = read_chunk(files, checks)
+        with log.open("a") as out:
+            out.write(f"{os.getpid()} {len(read.candidates)}\n")
+        return read
+
+    return noted
+
+
+def test_a_working_tree_read_on_two_cores_reports_exactly_what_one_process_does(
+    tmp_path: Path, cli: CliRunner, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Chunks of one file, so a forked worker reads some of them: a duplicate name across chunks, a schema
+    error, a syntax error, a YAML 1.1 warning, a policy warning, a symlink, a skipped document and
+    reconciler.yaml under the configured path all come back, in order, as from one process."""
+    import reconciler.app.validate as use_case
+
+    repo = tmp_path / "repo"
+    write(repo / "reconciler.yaml", 'paths: ["."]\n')
+    write(repo / "a.yaml", "type: virtual-account\nname: bot-0\n")
+    write(repo / "b.yaml", "type: virtual-account\nname: bot-0\n")
+    write(repo / "c.yaml", 'type: virtual-account\nname: bot-2\nauto_rotate:\n  auto_rotate_interval: "x"\n')
+    write(repo / "d.yaml", "type: virtual-account\nname: [\n")
+    write(repo / "e.yaml", "type: service\nname: web\n")
+    write(repo / "f.yaml", "type: virtual-account\nname: bot-5\ntags:\n  env: yes\n")
+    write(
+        repo / "g.yaml",
+        'type: virtual-account\nname: bot-6\nexpiration_date: "2020-01-01"\n---\n' + GOOD.format(name="bot-7"),
+    )
+    (repo / "h.yaml").symlink_to("a.yaml")
+    expected = [
+        "a.yaml:2:7: error: account 'bot-0' is defined more than once (also at b.yaml:2:7); keep one ($.name)",
+        "b.yaml:2:7: error: account 'bot-0' is defined more than once (also at a.yaml:2:7); keep one ($.name)",
+        "c.yaml:4:25: error: Rotation Interval in days: must be a whole number, not a string "
+        "($.auto_rotate.auto_rotate_interval)",
+        "d.yaml:3:1: error: invalid YAML: did not find expected node content",
+        "f.yaml:4:8: warning: tfy apply reads the unquoted yes as the boolean true (YAML 1.1) and sends that, not "
+        'the string "yes"; quote it: "yes" ($.tags.env)',
+        "g.yaml:3:18: warning: Expiration date of the virtual account 2020-01-01 is in the past",
+        "h.yaml:1:1: error: symbolic links are not allowed; commit the file itself",
+        "e.yaml:1:7: skipped: document of type 'service' is not managed here",
+        "invalid: 8 files, 5 accounts, 0 role bindings, 1 skipped, 5 errors, 2 warnings (working tree .)",
+    ]
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(use_case, "cores", lambda: 1)
+    one = cli("validate", ".", "--today", TODAY)
+    monkeypatch.setattr(use_case, "cores", lambda: 2)
+    monkeypatch.setattr(use_case, "CHUNK_FILES", 1)
+    monkeypatch.setattr(use_case, "SHARED_FROM", 2)
+    log = tmp_path / "chunks.txt"
+    monkeypatch.setattr(use_case, "_read_chunk", _note_process(log, use_case._read_chunk))
+    two = cli("validate", ".", "--today", TODAY)
+
+    assert (two.code, two.out, two.err) == (one.code, one.out, one.err)
+    assert two.code == 1
+    assert [line[: len(want)] for line, want in zip(two.out.splitlines(), expected, strict=True)] == expected
+    chunks = [line.split() for line in log.read_text().splitlines()]
+    assert sum(int(files) for _, files in chunks) == 8  # every file read once
+    assert {pid for pid, _ in chunks} - {str(os.getpid())}  # and a forked worker read some of them
+
+
+def test_a_git_ref_is_read_in_this_process_only(git_repo: Path, cli: CliRunner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Blobs come through one `git cat-file --batch` process, which a forked worker must not share."""
+    import reconciler.app.validate as use_case
+
+    for n in range(6):
+        write(git_repo / f"bot-{n}.yaml", GOOD.format(name=f"bot-{n}"))
+    commit_all(git_repo, "six accounts")
+    monkeypatch.setattr(use_case, "cores", lambda: 2)
+    monkeypatch.setattr(use_case, "CHUNK_FILES", 1)
+    monkeypatch.setattr(use_case, "SHARED_FROM", 2)
+    log = git_repo.parent / "chunks.txt"
+    monkeypatch.setattr(use_case, "_read_chunk", _note_process(log, use_case._read_chunk))
+    result = cli("validate", str(git_repo), "--ref", "HEAD")
+    assert result.code == 0, result.out
+    assert "valid: 6 files, 6 accounts" in result.out
+    assert {pid for pid, _ in (line.split() for line in log.read_text().splitlines())} == {str(os.getpid())}

@@ -247,3 +247,19 @@ def test_retyped_keys_are_recorded_where_the_key_stands() -> None:
     document = load_documents(b"tags:\n  on: call\n  owner: sre\n", "f.yaml").documents[0]
     (found,) = document.retyped
     assert (found.path, found.position, found.read_as) == (("tags", "on"), (2, 3), "the boolean true")
+
+
+def test_a_plain_scalar_reads_the_same_the_first_time_and_every_time_after() -> None:
+    """The quick parse remembers what each plain scalar's text resolved to (`_plain_seen`): falsy values,
+    numbers, text and scalars a YAML 1.1 reader retypes read the same on every later file."""
+    text = b"a: 0\nb: false\nc: ~\nd:\ne: text\nf: 12\ng: -3\nh: 9007199254740993\ntags:\n  env: on\n"
+    expected = {"a": 0, "b": False, "c": None, "d": None, "e": "text", "f": 12, "g": -3, "h": "9007199254740993"}
+    for _ in range(3):
+        result = load_documents(text, "x.yaml")
+        (document,) = result.documents
+        assert {k: v for k, v in document.value.items() if k != "tags"} == expected
+        assert document.value["tags"] == {"env": "on"}
+        assert [(found.position, found.text) for found in document.retyped] == [((10, 8), "on")]
+        assert [(p.position.line, p.message[:40]) for p in result.problems] == [
+            (8, "whole number out of range (16 digits): n")
+        ]
