@@ -106,7 +106,7 @@ def validate_section(counts: list[int], memory_count: int | None) -> list[str]:
     lines = [
         "**validate** (whole process, same files, same schema; median of 3, interleaved)",
         "",
-        "| manifests | reconciler validate | check-jsonschema | speed-up | our peak memory |",
+        "| manifests | reconciler validate | check-jsonschema | speed-up | our peak memory (workers included) |",
         "|---:|---:|---:|---:|---:|",
     ]
     for count in counts:
@@ -119,7 +119,8 @@ def validate_section(counts: list[int], memory_count: int | None) -> list[str]:
         print(lines[-1], flush=True)
     lines += [
         "",
-        "**validate's parsing, one process or two** (`parallel.py`; the work without start-up, best of 3)",
+        "**validate's reading, one process or two** (`parallel.py`: `load_repository` as validate calls it, "
+        "without start-up; best of 3)",
         "",
     ]
     lines += parallel.table(counts, 3)

@@ -12,8 +12,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from reconciler.adapters.cores import can_fork, cores, on_every_core
 from reconciler.adapters.git_source import WorkTreeSource, manifests_root, open_source
-from reconciler.app.cores import can_fork, cores, on_every_core
 from reconciler.app.running import settled
 from reconciler.domain.checks import ACROSS_FIELDS, across_resources, check_resource, yaml11_warning
 from reconciler.domain.config import CONFIG_FILE, RepoConfig, RepositoryIdentity, config_from_data, policy_from_data

@@ -1,4 +1,4 @@
-"""Tasks shared between this process and forked workers (`app.cores.on_every_core`): every result comes back,
+"""Tasks shared between this process and forked workers (`adapters.cores.on_every_core`): every result comes back,
 in order, exactly once, whatever happens to a worker."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.app.cores import on_every_core
+from reconciler.adapters.cores import on_every_core
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
 
