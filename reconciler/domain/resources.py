@@ -10,7 +10,7 @@ from functools import cached_property
 from reconciler.domain.values import JsonPath, LineCol, Manifest, Position, Problem, canonical_json, sha256_hex
 from reconciler.domain.vocabulary import Kind, Severity, SkipReason
 
-_Fields = tuple[Kind, str, Manifest, Position, Mapping[JsonPath, LineCol]]
+_Fields = tuple[Kind, str, Manifest, Position, Mapping[JsonPath, LineCol]]  # a DesiredResource's, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +23,7 @@ class DesiredResource:
     position: Position
     value_positions: Mapping[JsonPath, LineCol] = field(default_factory=dict, compare=False)
 
-    def __reduce__(
-        self,
-    ) -> tuple[type[DesiredResource], tuple[Kind, str, Manifest, Position, Mapping[JsonPath, LineCol]]]:
+    def __reduce__(self) -> tuple[type[DesiredResource], _Fields]:
         # pickled by its fields (validate's forked workers send what they read): see `Position.__reduce__`
         return DesiredResource, (self.kind, self.name, self.manifest, self.position, self.value_positions)
 
