@@ -8,11 +8,13 @@ its workers from a thread of this process, and that thread's turns at the GIL sl
 (a 6,000-file validate: 0.46-0.52 s against 0.43-0.45 s with a counter and one pipe; benchmarks/parallel.py).
 
 Only on Linux (fork is unsafe on macOS, absent on Windows), and only before any thread or event loop starts.
-A worker that dies sends nothing: its tasks are run again here, so a result never goes missing.
+Nothing is lost: a worker that fails or dies sends nothing and its tasks run again here; where a worker cannot
+start (no fork: a process limit; no shared memory: no writable /dev/shm) every task runs here.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import sys
@@ -21,14 +23,24 @@ from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkContext
+    from multiprocessing.process import BaseProcess
     from multiprocessing.sharedctypes import Synchronized
 
 T = TypeVar("T")
+_CPU_MAX = "/sys/fs/cgroup/cpu.max"  # cgroup v2: "<quota> <period>" in µs, or "max <period>"
 
 
 def cores() -> int:
-    """The cores this process may run on (`sched_getaffinity`: a container's CPU set, not the machine's)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    """The cores this process may use: its CPU set (`sched_getaffinity`), capped by the container's CPU quota
+    (cgroup v2 `cpu.max`, as `docker --cpus` sets it), rounded up."""
+    found = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        with open(_CPU_MAX, encoding="ascii") as limits:
+            quota, period = limits.read().split()[:2]
+        return max(1, min(found, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):  # no cgroup v2, or no quota ("max")
+        return found
 
 
 def can_fork() -> bool:
@@ -36,42 +48,75 @@ def can_fork() -> bool:
 
 
 def on_every_core(tasks: int, run: Callable[[int], T], workers: int, after_each: Callable[[], None]) -> list[T]:
-    """`[run(0), ..., run(tasks - 1)]`, computed by this process and `workers` forked ones (`run` must be
+    """`[run(0), ..., run(tasks - 1)]`, computed by this process and up to `workers` forked ones (`run` must be
     safe to call in a fork of this process; its results must pickle). `after_each` runs here after each task
     this process ran (`running.settled`). Exceptions raised by `run` here propagate; a worker's are re-raised
     by running its tasks again here, as are those of a worker that died."""
     import multiprocessing  # about 5 ms: only when a run is large enough to share
 
-    context = multiprocessing.get_context("fork")
-    taken = context.Value("i", 0)
     # (multiprocessing flushes sys.stdout and sys.stderr before it forks: no buffered output is written twice)
-    pipes = []
-    for _ in range(workers):
-        receive, send = context.Pipe(duplex=False)
-        worker = context.Process(target=_work, args=(tasks, run, taken, send), daemon=True)
-        worker.start()
-        send.close()  # the worker's end: this process keeps only the reading one
-        pipes.append((worker, receive))
+    context = multiprocessing.get_context("fork")
+    pipes: list[tuple[BaseProcess, Connection]] = []
     results: dict[int, T] = {}
+    taken: Synchronized[int] | None = None
     try:
+        try:
+            taken = context.Value("i", 0)  # a semaphore and shared memory: /dev/shm
+            for _ in range(workers):
+                pipes.append(_start(context, tasks, run, taken, [receive for _, receive in pipes]))
+        except (OSError, ImportError):  # no fork (a process limit), no shared memory, no working sem_open
+            _stop(pipes)  # no worker at all: every task runs here
+            pipes, taken = [], None
         for number in _take(tasks, taken):
             results[number] = run(number)
             after_each()
         for _, receive in pipes:
             results.update(_received(receive))
     except BaseException:
-        for worker, _ in pipes:
-            worker.terminate()  # this run failed here (or Ctrl-C): the workers' results are not wanted
+        _stop(pipes)  # this run failed here (or Ctrl-C): the workers' results are not wanted
         raise
     finally:
         for worker, receive in pipes:
-            receive.close()
+            receive.close()  # a worker still writing gets EPIPE and ends
             worker.join()
     return [results[number] if number in results else run(number) for number in range(tasks)]
 
 
-def _take(tasks: int, taken: Synchronized[int]) -> Iterator[int]:
-    """The task numbers this process takes from the shared counter, until none is left."""
+def _start(
+    context: ForkContext,
+    tasks: int,
+    run: Callable[[int], T],
+    taken: Synchronized[int],
+    others: list[Connection],
+) -> tuple[BaseProcess, Connection]:
+    """A started worker and the end its results arrive on. `others`: the reading ends of workers started
+    before, which the fork copies and the new worker closes (a reading end left open in a worker would keep a
+    pipe writable after this process died, and a worker writing into it would wait for ever)."""
+    receive, send = context.Pipe(duplex=False)
+    worker = context.Process(target=_work, args=(tasks, run, taken, send, [*others, receive]), daemon=True)
+    try:
+        worker.start()
+    except BaseException:
+        receive.close()
+        raise
+    finally:
+        send.close()  # the worker's end: this process keeps only the reading one
+    return worker, receive
+
+
+def _stop(pipes: list[tuple[BaseProcess, Connection]]) -> None:
+    for worker, receive in pipes:
+        worker.kill()  # SIGKILL: a SIGTERM this process ignores, its forks ignore too
+        receive.close()
+        worker.join()
+
+
+def _take(tasks: int, taken: Synchronized[int] | None) -> Iterator[int]:
+    """The task numbers this process takes from the shared counter, until none is left (every one, without a
+    counter)."""
+    if taken is None:
+        yield from range(tasks)
+        return
     while True:
         with taken.get_lock():
             number = taken.value
@@ -81,8 +126,12 @@ def _take(tasks: int, taken: Synchronized[int]) -> Iterator[int]:
         yield number
 
 
-def _work(tasks: int, run: Callable[[int], object], taken: Synchronized[int], send: Connection) -> None:
+def _work(
+    tasks: int, run: Callable[[int], object], taken: Synchronized[int], send: Connection, readers: list[Connection]
+) -> None:
     """A worker: its tasks' results, each pickled as it ends, sent as one message once none is left."""
+    for reader in readers:
+        reader.close()  # only this process's parent reads results: see `_start`
     try:
         done = [(number, pickle.dumps(run(number), pickle.HIGHEST_PROTOCOL)) for number in _take(tasks, taken)]
         send.send_bytes(pickle.dumps(done, pickle.HIGHEST_PROTOCOL))

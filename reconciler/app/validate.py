@@ -234,8 +234,10 @@ def _read_source(source: ManifestSource, paths: list[str], checks: _Checks) -> _
 
         for part in on_every_core(len(chunks), read_chunk, workers, settled):
             read.add(part)
+        settled()  # what the workers read, too
         return read
-    for chunk in _chunks(source.files(paths)):
+    files = source.files(paths) if listed is None else (listed.read(i) for i in range(len(listed)))
+    for chunk in _chunks(files):
         read.add(_read_chunk(chunk, checks))
         settled()
     return read

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from tests.conftest import TODAY, CliRunner, commit_all, git, write
@@ -179,10 +180,18 @@ def test_the_default_ownership_tag_names_the_origin_repository(git_repo: Path, c
     assert owner() == owner("--ref", "main") == "va-reconciler:github.com/acme/platform-accounts"
 
 
-def _note_process(log: Path, read_chunk):  # type: ignore[no-untyped-def]
-    """`_read_chunk` that also notes which process read how many files (both processes append to one file)."""
+def _note_process(log: Path, read_chunk, wait_for_worker: bool = False):  # type: ignore[no-untyped-def]
+    """`_read_chunk` that also notes which process read how many files (both processes append to one file).
+    `wait_for_worker`: this process reads only once a worker has read a chunk (up to 20 s), so that a worker
+    surely reads some, however loaded the machine."""
+    parent = os.getpid()
 
     def noted(files, checks):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 20
+        while wait_for_worker and os.getpid() == parent and time.monotonic() < deadline:
+            if log.exists() and any(line.split()[0] != str(parent) for line in log.read_text().splitlines()):
+                break
+            time.sleep(0.01)
         read = read_chunk(files, checks)
         with log.open("a") as out:
             out.write(f"{os.getpid()} {len(read.candidates)}\n")
@@ -232,7 +241,7 @@ def test_a_working_tree_read_on_two_cores_reports_exactly_what_one_process_does(
     monkeypatch.setattr(use_case, "CHUNK_FILES", 1)
     monkeypatch.setattr(use_case, "SHARED_FROM", 2)
     log = tmp_path / "chunks.txt"
-    monkeypatch.setattr(use_case, "_read_chunk", _note_process(log, use_case._read_chunk))
+    monkeypatch.setattr(use_case, "_read_chunk", _note_process(log, use_case._read_chunk, wait_for_worker=True))
     two = cli("validate", ".", "--today", TODAY)
 
     assert (two.code, two.out, two.err) == (one.code, one.out, one.err)
