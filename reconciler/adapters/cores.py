@@ -2,14 +2,17 @@
 one shared counter until none is left, so the work splits by each process's speed on a shared machine.
 
 Forked, not spawned: a spawned worker would import everything again (about 0.1 s) and need its input pickled;
-a forked one starts with this process's memory, and only its results travel back (pickled as each task ends,
-so that cost counts in the split, and sent once at the end). No thread: `concurrent.futures` feeds and drains
-its workers from a thread of this process, and that thread's turns at the GIL slowed this process's own tasks
-(a 6,000-file validate: 0.46-0.52 s against 0.43-0.45 s with a counter and one pipe; benchmarks/parallel.py).
+a forked one starts with this process's memory, and only its results travel back: each pickled as its task
+ends into the worker's own spool file (an unnamed temporary file), read back here once the worker is done.
+A file, not a pipe: a worker never waits for this process to read (nor for ever, if this process was killed),
+and neither process holds the results as one message (at 50,000 files, about 35 MB in each). No thread:
+`concurrent.futures` feeds and drains its workers from a thread of this process, and that thread's turns at
+the GIL slowed this process's own tasks (a 6,000-file validate: 0.46-0.52 s against 0.43-0.45 s).
 
 Only on Linux (fork is unsafe on macOS, absent on Windows), and only before any thread or event loop starts.
-Nothing is lost: a worker that fails or dies sends nothing and its tasks run again here; where a worker cannot
-start (no fork: a process limit; no shared memory: no writable /dev/shm) every task runs here.
+Nothing is lost: a task a worker did not finish (it failed, or died) runs again here; where a worker cannot
+start (no fork: a process limit; no shared memory for the counter: no writable /dev/shm; no temporary file)
+every task runs here.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ import math
 import os
 import pickle
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, TypeVar
+from typing import IO, TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
     from multiprocessing.context import ForkContext
     from multiprocessing.process import BaseProcess
     from multiprocessing.sharedctypes import Synchronized
@@ -51,64 +54,57 @@ def on_every_core(tasks: int, run: Callable[[int], T], workers: int, after_each:
     """`[run(0), ..., run(tasks - 1)]`, computed by this process and up to `workers` forked ones (`run` must be
     safe to call in a fork of this process; its results must pickle). `after_each` runs here after each task
     this process ran (`running.settled`). Exceptions raised by `run` here propagate; a worker's are re-raised
-    by running its tasks again here, as are those of a worker that died."""
+    by running its unfinished tasks again here, as are those of a worker that died."""
     import multiprocessing  # about 5 ms: only when a run is large enough to share
 
     # (multiprocessing flushes sys.stdout and sys.stderr before it forks: no buffered output is written twice)
     context = multiprocessing.get_context("fork")
-    pipes: list[tuple[BaseProcess, Connection]] = []
+    started: list[tuple[BaseProcess, IO[bytes]]] = []
     results: dict[int, T] = {}
     taken: Synchronized[int] | None = None
     try:
         try:
             taken = context.Value("i", 0)  # a semaphore and shared memory: /dev/shm
             for _ in range(workers):
-                pipes.append(_start(context, tasks, run, taken, [receive for _, receive in pipes]))
-        except (OSError, ImportError):  # no fork (a process limit), no shared memory, no working sem_open
-            _stop(pipes)  # no worker at all: every task runs here
-            pipes, taken = [], None
+                started.append(_start(context, tasks, run, taken))  # noqa: PERF401 - a failure part-way stops them
+        except (OSError, ImportError):  # no fork (a process limit), no shared memory or sem_open, no temp file
+            _stop(started)  # no worker at all: every task runs here
+            started, taken = [], None
         for number in _take(tasks, taken):
             results[number] = run(number)
             after_each()
-        for _, receive in pipes:
-            results.update(_received(receive))
+        for worker, spool in started:
+            worker.join()
+            results.update(_spooled(spool, complete=worker.exitcode == 0))
     except BaseException:
-        _stop(pipes)  # this run failed here (or Ctrl-C): the workers' results are not wanted
+        _stop(started)  # this run failed here (or Ctrl-C): the workers' results are not wanted
         raise
     finally:
-        for worker, receive in pipes:
-            receive.close()  # a worker still writing gets EPIPE and ends
+        for worker, spool in started:
+            spool.close()
             worker.join()
     return [results[number] if number in results else run(number) for number in range(tasks)]
 
 
 def _start(
-    context: ForkContext,
-    tasks: int,
-    run: Callable[[int], T],
-    taken: Synchronized[int],
-    others: list[Connection],
-) -> tuple[BaseProcess, Connection]:
-    """A started worker and the end its results arrive on. `others`: the reading ends of workers started
-    before, which the fork copies and the new worker closes (a reading end left open in a worker would keep a
-    pipe writable after this process died, and a worker writing into it would wait for ever)."""
-    receive, send = context.Pipe(duplex=False)
-    worker = context.Process(target=_work, args=(tasks, run, taken, send, [*others, receive]), daemon=True)
+    context: ForkContext, tasks: int, run: Callable[[int], T], taken: Synchronized[int]
+) -> tuple[BaseProcess, IO[bytes]]:
+    """A started worker and the spool file its results are written to."""
+    spool = tempfile.TemporaryFile()
     try:
+        worker = context.Process(target=_work, args=(tasks, run, taken, spool.fileno()), daemon=True)
         worker.start()
     except BaseException:
-        receive.close()
+        spool.close()
         raise
-    finally:
-        send.close()  # the worker's end: this process keeps only the reading one
-    return worker, receive
+    return worker, spool
 
 
-def _stop(pipes: list[tuple[BaseProcess, Connection]]) -> None:
-    for worker, receive in pipes:
+def _stop(started: list[tuple[BaseProcess, IO[bytes]]]) -> None:
+    for worker, spool in started:
         worker.kill()  # SIGKILL: a SIGTERM this process ignores, its forks ignore too
-        receive.close()
         worker.join()
+        spool.close()
 
 
 def _take(tasks: int, taken: Synchronized[int] | None) -> Iterator[int]:
@@ -126,27 +122,29 @@ def _take(tasks: int, taken: Synchronized[int] | None) -> Iterator[int]:
         yield number
 
 
-def _work(
-    tasks: int, run: Callable[[int], object], taken: Synchronized[int], send: Connection, readers: list[Connection]
-) -> None:
-    """A worker: its tasks' results, each pickled as it ends, sent as one message once none is left."""
-    for reader in readers:
-        reader.close()  # only this process's parent reads results: see `_start`
+def _work(tasks: int, run: Callable[[int], object], taken: Synchronized[int], spool: int) -> None:
+    """A worker: each task's number and result pickled into the spool as the task ends."""
     try:
-        done = [(number, pickle.dumps(run(number), pickle.HIGHEST_PROTOCOL)) for number in _take(tasks, taken)]
-        send.send_bytes(pickle.dumps(done, pickle.HIGHEST_PROTOCOL))
-    except BaseException:  # noqa: BLE001 - nothing sent: this process runs the tasks again and reports what fails
-        pass  # (Ctrl-C reaches the whole process group: this process reports it, no worker traceback)
-    finally:
-        send.close()
+        with open(spool, "wb", closefd=False) as out:
+            for number in _take(tasks, taken):
+                pickle.dump((number, run(number)), out, pickle.HIGHEST_PROTOCOL)
+                out.flush()  # on disk as the task ends: what a worker finished stands even if it dies next
+    except BaseException:  # noqa: BLE001 - what is spooled stands; this process runs the rest again and reports
+        pass  # what fails (Ctrl-C reaches the whole process group: this process reports it, no worker traceback)
 
 
-def _received(receive: Connection) -> dict[int, T]:
-    """A worker's results by task number; none when it died before sending (its tasks run again here)."""
-    try:
-        done: list[tuple[int, bytes]] = pickle.loads(receive.recv_bytes())
-    except (EOFError, OSError):
-        return {}
-    finally:
-        receive.close()
-    return {number: pickle.loads(data) for number, data in done}
+def _spooled(spool: IO[bytes], complete: bool) -> dict[int, T]:
+    """A worker's results by task number, read back from its spool. `complete`: the worker ended normally, so
+    every record is whole; otherwise reading stops at the first broken one (it was killed mid-write)."""
+    spool.seek(0)
+    found: dict[int, T] = {}
+    while True:
+        try:
+            number, result = pickle.load(spool)
+        except EOFError:
+            return found
+        except Exception:  # noqa: BLE001 - a record cut short by the worker's death: run it again here
+            if complete:
+                raise
+            return found
+        found[number] = result
