@@ -244,7 +244,7 @@ def _read_source(source: ManifestSource, paths: list[str], checks: _Checks) -> _
 
 
 # Validate reads a large working tree on every core (`cores.on_every_core`): each process reads its chunks'
-# files itself, and workers send back only what validate keeps of each resource (its name, the fields checks
+# files itself, and workers hand back only what validate keeps of each resource (its name, the fields checks
 # across resources read, where it stands). Only validate: plan and apply would have to send whole manifests
 # back (about 26 µs each pickled), and at 100,000 accounts a process pool made plan slower (47 s against 34 s).
 # Only a working tree: a Git ref's blobs come through one `git cat-file --batch` process, which a fork would
