@@ -4,6 +4,7 @@ Git repositories in temporary folders."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -59,6 +60,19 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return CliResult(code, captured.out, captured.err)
 
     return invoke
+
+
+def copy_example(destination: Path, *ignore: str) -> Path:
+    """A copy of manifests-example at `destination` (which may exist), without the embedded control plane's
+    state (`.reconciler/`) that the README's main command leaves in the example when run in this checkout,
+    nor the names in `ignore`."""
+    shutil.copytree(
+        REPO_ROOT / "manifests-example",
+        destination,
+        ignore=shutil.ignore_patterns(".reconciler", *ignore),
+        dirs_exist_ok=True,
+    )
+    return destination
 
 
 def git(repo: Path, *args: str) -> str:

@@ -17,11 +17,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from reconciler.domain.plan import Change
 from reconciler.domain.resources import DesiredResource, LiveResource
 from reconciler.domain.values import JsonPath, Manifest, Problem, format_json_path
 from reconciler.domain.vocabulary import Action, Kind
+
+if TYPE_CHECKING:  # changes only pass through: validate's checks use this module without importing the plan
+    from reconciler.domain.plan import Change
 
 
 class DestinationKind(StrEnum):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.acceptance.test_plan_apply import Reconciler
-from tests.conftest import REPO_ROOT, commit_all, git
+from tests.conftest import commit_all, copy_example, git
 from tests.emulator_process import ServedEmulator
 
 
@@ -28,7 +27,7 @@ def reconciler(git_repo: Path, emulator: ServedEmulator, tmp_path: Path) -> Reco
 @pytest.fixture
 def example(git_repo: Path) -> Path:
     """A Git repository holding a copy of manifests-example (planned against the embedded control plane)."""
-    shutil.copytree(REPO_ROOT / "manifests-example", git_repo, dirs_exist_ok=True)
+    copy_example(git_repo)
     git(git_repo, "remote", "add", "origin", "https://github.com/acme/accounts.git")
     commit_all(git_repo, "example")
     return git_repo

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from tests.acceptance.test_plan_apply import Reconciler, assert_converged, configure, stored
-from tests.conftest import REPO_ROOT, TODAY, commit_all, git, write
+from tests.conftest import TODAY, commit_all, copy_example, git, write
 from tests.emulator_process import API, ServedEmulator
 
 BINDING = """type: role-binding
@@ -170,7 +169,7 @@ def _in_pull_request(reconciler: Reconciler, base: str) -> subprocess.CompletedP
 
 def _example_repo(tmp_path: Path) -> Path:
     repo = tmp_path / "example"
-    shutil.copytree(REPO_ROOT / "manifests-example", repo, ignore=shutil.ignore_patterns(".reconciler"))
+    copy_example(repo)
     git(repo, "init", "-q", "-b", "main")
     commit_all_as(repo, "the example")
     return repo

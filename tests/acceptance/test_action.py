@@ -5,7 +5,6 @@ apply a reviewed plan artifact (`plan-file`), skipping what changed since."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, copy_example
 from tests.emulator_process import ServedEmulator
 
 ACTION = REPO_ROOT / ".github" / "actions" / "reconcile" / "action.yml"
@@ -58,8 +57,7 @@ class ActionRun:
 @pytest.fixture
 def run(tmp_path: Path) -> Any:
     workspace = tmp_path / "workspace"
-    shutil.copytree(REPO_ROOT / "manifests-example", workspace / "accounts-repo",
-                    ignore=shutil.ignore_patterns(".reconciler"))  # fmt: skip
+    copy_example(workspace / "accounts-repo")
     emulator = ServedEmulator(tmp_path / "cp.db")
     try:
         yield ActionRun(workspace, emulator)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, copy_example
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -34,11 +33,7 @@ def test_readme_holds_the_two_setup_commands() -> None:
 def test_main_job_plans_applies_and_then_has_nothing_to_do(tmp_path: Path) -> None:
     """Runs the README's main command after its install step, in a copy of the example repository, with the
     installed console script and the embedded control plane (no TFY_HOST)."""
-    shutil.copytree(
-        REPO_ROOT / "manifests-example",
-        tmp_path / "manifests-example",
-        ignore=shutil.ignore_patterns(".reconciler"),
-    )
+    copy_example(tmp_path / "manifests-example")
     steps = [s.strip().split() for s in _bash_blocks()[0].split("&&") if "bin/reconciler" in s]
     assert [s[1] for s in steps] == ["plan", "apply", "plan"]
     env = {k: v for k, v in os.environ.items() if k not in ("TFY_HOST", "TFY_API_KEY", "GITHUB_ACTIONS")}
@@ -70,8 +65,7 @@ def test_readme_samples_are_the_shipped_examples_real_output(tmp_path: Path) -> 
     real output in the same order, runs between `...` lines contiguous (a fresh embedded control plane)."""
     samples = _samples()
     assert [c[1] for c, _ in samples] == ["validate", "plan"]
-    shutil.copytree(REPO_ROOT / "manifests-example", tmp_path / "manifests-example",
-                    ignore=shutil.ignore_patterns(".reconciler"))  # fmt: skip
+    copy_example(tmp_path / "manifests-example")
     env = {k: v for k, v in os.environ.items() if k not in ("TFY_HOST", "TFY_API_KEY", "GITHUB_ACTIONS")}
     executable = Path(sys.executable).parent / "reconciler"
     for command, sample in samples:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import jsonschema
@@ -13,7 +12,7 @@ import pytest
 
 from reconciler.domain.plan import PLAN_VERSION
 from reconciler.schema import PUBLISHED_SCHEMAS
-from tests.conftest import REPO_ROOT, TODAY, CliRunner
+from tests.conftest import REPO_ROOT, TODAY, CliRunner, copy_example
 
 MODELINE = re.compile(r"yaml-language-server:\s*\$schema=(\S+)")
 
@@ -78,7 +77,7 @@ def test_the_example_modelines_resolve_in_a_users_repository(
     tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user = tmp_path / "user"
-    shutil.copytree(REPO_ROOT / "manifests-example", user, ignore=shutil.ignore_patterns("schemas", ".reconciler"))
+    copy_example(user, "schemas")
     monkeypatch.chdir(user)
     assert cli("schema", "export", "schemas").code == 0
     modelines = 0

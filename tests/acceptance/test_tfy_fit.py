@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, TODAY, CliRunner, write
+from tests.conftest import REPO_ROOT, TODAY, CliRunner, copy_example, write
 from tests.emulator_process import ADMIN, ServedEmulator
 
 TFY_VENV = Path(os.environ.get("RECONCILER_TFY_VENV", "/tmp/checks-tfy-venv"))
@@ -56,7 +55,7 @@ def test_the_shipped_example_passes_tfy_as_is(cli: CliRunner) -> None:
 
 
 def test_an_unquoted_date_is_a_warning_naming_the_fix(tmp_path: Path, cli: CliRunner) -> None:
-    shutil.copytree(REPO_ROOT / "manifests-example", tmp_path / "repo")
+    copy_example(tmp_path / "repo")
     bot = tmp_path / "repo" / "accounts" / "platform" / "ci-release-bot.yaml"
     bot.write_text(bot.read_text("utf-8").replace('"2028-06-30"', "2028-06-30"), encoding="utf-8")
     (warning,) = warnings_of(cli, str(tmp_path / "repo"))
