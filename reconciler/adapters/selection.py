@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from reconciler.domain.config import CONFIG_FILE
 from reconciler.domain.errors import UsageError
@@ -55,10 +56,10 @@ class TreeView(Protocol):
         ...
 
 
-class Selected(NamedTuple):
+@dataclass(frozen=True, order=True)
+class Selected:
     """A selected path (relative to the manifests root) and what it is: FILE is read; anything else is
-    reported as unreadable. A named tuple: one per file of every listing (about 1 µs less each than a frozen
-    dataclass, a tenth of a 6,000-file listing)."""
+    reported as unreadable."""
 
     path: str
     kind: Entry
