@@ -610,51 +610,45 @@ class _QuickBuilder:
                     return self._unusual()  # an invisible character written as an escape: only quoted text has them
                 else:
                     value = share(value)
-                if not containers:
-                    root = value
-                    continue
-                container = containers[-1]
-                if type(container) is list:
-                    container.append(value)
-                elif keys[-1] is no_key:
-                    if type(value) is not str or value in container:
-                        return self._unusual()
-                    keys[-1] = intern(value)
-                else:
-                    container[keys[-1]] = value
-                    keys[-1] = no_key
-                continue
-            if kind is mapping_end or kind is sequence_end:
+            elif kind is mapping_end or kind is sequence_end:
                 containers.pop()
                 keys.pop()
                 continue
-            if kind is mapping_start or kind is sequence_start:
+            elif kind is mapping_start or kind is sequence_start:
                 if event.anchor is not None or event.tag not in untagged or len(containers) >= MAX_DEPTH:
                     return self._unusual()
-                opened: Any = {} if kind is mapping_start else []
-                if not containers:
-                    root = opened
-                else:
-                    container = containers[-1]
-                    if type(container) is list:
-                        container.append(opened)
-                    elif keys[-1] is no_key:
-                        return self._unusual()  # a mapping or list as a key
-                    else:
-                        container[keys[-1]] = opened
-                        keys[-1] = no_key
-                containers.append(opened)
-                keys.append(no_key)
+                value = {} if kind is mapping_start else []
             elif kind is document_start:
                 mark = event.start_mark
                 start = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
                 root = None
+                continue
             elif kind is document_end:
                 index = len(self.documents)
                 positions = Positions(self.text, self.file, index)
                 self.documents.append(LoadedDocument(self.file, index, root, start, positions, clean=True))
+                continue
             elif kind is alias:
                 return self._unusual()
+            else:
+                continue
+            if not containers:
+                root = value
+            else:
+                container = containers[-1]
+                if type(container) is list:
+                    container.append(value)
+                elif keys[-1] is not no_key:
+                    container[keys[-1]] = value
+                    keys[-1] = no_key
+                elif type(value) is str and value not in container:
+                    keys[-1] = intern(value)
+                    continue
+                else:
+                    return self._unusual()  # a key that is not text (a number, a mapping, a list), or a repeat
+            if type(value) is dict or type(value) is list:
+                containers.append(value)
+                keys.append(no_key)
 
     def _unusual(self) -> None:
         self.problems.append(Problem(Position(self.file, 1, 1), "parse again with positions"))
