@@ -223,9 +223,8 @@ CHUNK_FILES = 250
 def _read_source(source: ManifestSource, paths: list[str], checks: _Checks) -> _Read:
     """Every file under `paths`, in order: validate of a large working tree on every core, else here."""
     listed = source.readable(paths) if checks.policy and can_fork() else None
-    workers = min(cores() - 1, MAX_WORKERS)
     read = _Read()
-    if listed is not None and len(listed) >= SHARED_FROM and workers >= 1:
+    if listed is not None and len(listed) >= SHARED_FROM and (workers := min(cores() - 1, MAX_WORKERS)) >= 1:
         chunks = range(0, len(listed), CHUNK_FILES)
 
         def read_chunk(number: int) -> _Read:
